@@ -1,0 +1,84 @@
+"""hiroba: an open registry of まちのひろば for Japanese cities.
+
+Importing this package has no side effects; ``create_app()`` builds and binds everything.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from hiroba import config as config_module
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Application factory; ``overrides`` (tests) win over the environment."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.update(config_module.load(Path(app.instance_path), overrides))
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from hiroba import i18n, security
+    from hiroba.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+    # Models must be imported for the mappers (and Alembic's metadata) to know every table.
+    from hiroba import models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from hiroba.api.views import bp as api_bp
+    from hiroba.core.views import bp as core_bp
+    from hiroba.places.views import bp as places_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(places_bp)
+    app.register_blueprint(api_bp, url_prefix="/api")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from hiroba.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from hiroba import i18n, permissions
+    from hiroba.places.vocabulary import label
+
+    app.jinja_env.globals.update(
+        label=label,
+        current_locale=i18n.current_language,
+        languages=i18n.LANGUAGE_NAMES,
+        localized=i18n.localized,
+        weekday_names=i18n.weekday_names,
+        **permissions.PREDICATES,
+    )
+    app.jinja_env.filters["hhmm"] = i18n.hhmm
+
+
+def register_commands(app: Flask) -> None:
+    from hiroba.cli import register
+
+    register(app)

@@ -1,0 +1,87 @@
+"""The public GeoJSON Feature of a place, built by PostgreSQL as JSON text.
+
+One serializer for every public output of places (API items, the map layer): the database
+assembles each Feature and Python only joins them, so a page of a thousand places never
+becomes a thousand Python objects. Approximate places expose their public point only — no
+street address and no outline.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, Text, case, func, select, text
+from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
+
+from hiroba.districts.models import District
+from hiroba.places.models import OpeningPeriod, Place
+from hiroba.places.vocabulary import LocationPrecision
+
+COORDINATE_DECIMALS = 6  # about 10 cm
+
+
+def _hhmm(minutes):
+    return func.to_char(func.make_interval(0, 0, 0, 0, 0, minutes), "HH24:MI")
+
+
+def _opening_hours():
+    period = func.json_build_object(
+        "weekday", OpeningPeriod.weekday,
+        "opens", _hhmm(OpeningPeriod.opens_minute),
+        "closes", _hhmm(OpeningPeriod.closes_minute),
+    )  # fmt: skip
+    ordered = aggregate_order_by(period, OpeningPeriod.weekday, OpeningPeriod.opens_minute)
+    return (
+        select(func.coalesce(func.json_agg(ordered), text("'[]'::json")))
+        .where(OpeningPeriod.place_id == Place.id)
+        .scalar_subquery()
+    )
+
+
+def _geojson(geometry):
+    return func.ST_AsGeoJSON(geometry, COORDINATE_DECIMALS).cast(JSON)
+
+
+def feature_json():
+    """SQL expression: the public Feature of the current ``places`` row, as JSON text."""
+    exact = Place.location_precision == LocationPrecision.EXACT
+    properties = func.json_build_object(
+        "name", Place.name,
+        "name_kana", Place.name_kana,
+        "name_en", Place.name_en,
+        "kind", Place.kind,
+        "sector", Place.sector,
+        "description", Place.description,
+        "address", case((exact, Place.address)),
+        "district", Place.district_code,
+        "district_name", District.name_ja,
+        "district_name_en", District.name_en,
+        "location_precision", Place.location_precision,
+        "footprint", case((exact, _geojson(Place.footprint))),
+        "capacity", Place.capacity,
+        "floor_area_m2", Place.floor_area_m2,
+        "amenities", Place.amenities,
+        "accessibility", Place.accessibility,
+        "conditions", Place.conditions,
+        "fee", Place.fee,
+        "fee_details", Place.fee_details,
+        "who_may_use", Place.who_may_use,
+        "opening_hours", _opening_hours(),
+        "hours_note", Place.hours_note,
+        "contact_phone", Place.contact_phone,
+        "contact_email", Place.contact_email,
+        "website_url", Place.website_url,
+        "last_confirmed_at", Place.last_confirmed_at,
+        "updated_at", Place.updated_at,
+    )  # fmt: skip
+    return func.json_build_object(
+        "type", "Feature",
+        "id", Place.id,
+        "geometry", _geojson(Place.public_location),
+        "properties", properties,
+    ).cast(Text)  # fmt: skip
+
+
+def feature_rows(places: Select) -> Select:
+    """Turn a ``select(Place)…`` into a select of Feature JSON text, keeping filters and order."""
+    return places.with_only_columns(feature_json()).join(
+        District, District.code == Place.district_code
+    )

@@ -1,0 +1,66 @@
+"""Command-line entry points (``flask --app hiroba …``): thin, idempotent, calling services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from hiroba.districts.importing import DistrictFileError, read_districts, read_english_names
+from hiroba.districts.services import import_districts
+from hiroba.errors import HirobaError
+from hiroba.extensions import db
+
+
+def _fail(message: str) -> None:
+    db.session.rollback()
+    raise click.ClickException(message)
+
+
+@click.command("seed")
+@click.option("--directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Seed directory (default: the repository's seeds/).")  # fmt: skip
+def seed_command(directory: Path | None) -> None:
+    """Load the demo wards, accounts and places (running it again changes nothing)."""
+    from hiroba.seeding import SEEDS, load_all
+
+    if current_app.config["HIROBA_ENV"] == "production":
+        _fail("The demo seeds hold public passwords and are not loaded in production. "
+              "Load real wards with import-districts.")  # fmt: skip
+    try:
+        counts = load_all(directory or SEEDS)
+    except HirobaError as error:
+        _fail(str(error))
+    db.session.commit()
+    for key in sorted(counts):
+        click.echo(f"{key}: {counts[key]}")
+
+
+@click.command("import-districts")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--code",
+    "codes",
+    multiple=True,
+    help="Only this 5- or 6-digit code (repeatable; default: every district).",
+)
+@click.option("--names", "names_csv", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with code6/code5 and name_en columns for English names.")  # fmt: skip
+def import_districts_command(path: Path, codes: tuple[str, ...], names_csv: Path | None) -> None:
+    """Load district boundaries from 国土数値情報 N03 GeoJSON (or a hiroba district file)."""
+    try:
+        names = read_english_names(names_csv) if names_csv else {}
+        outcomes = import_districts(read_districts(path, codes, names))
+    except (DistrictFileError, ValueError) as error:
+        _fail(str(error))
+    except HirobaError as error:
+        _fail(str(error.detail or error.title))
+    db.session.commit()
+    for code, outcome in sorted(outcomes.items()):
+        click.echo(f"{code} {outcome}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(seed_command)
+    app.cli.add_command(import_districts_command)

@@ -1,0 +1,100 @@
+"""Settings, read from the environment when the application is created.
+
+Every setting has a safe default except the secret key, which has none in production: running
+without one is an error, never a silent fallback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("production", "development", "test")
+
+# Base layers offered on every map. URLs and credits are settings so that a city on a closed
+# network can point them at its own tile server.
+DEFAULT_TILE_LAYERS = [
+    {
+        "key": "osm",
+        "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "attribution": '&copy; <a href="https://www.openstreetmap.org/copyright">'
+        "OpenStreetMap</a> contributors",
+        "max_zoom": 19,
+    },
+    {
+        "key": "gsi",
+        "url": "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png",
+        "attribution": '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>',
+        "max_zoom": 18,
+    },
+]
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or malformed."""
+
+
+def database_url(raw: str) -> str:
+    """Accept the usual ``postgres://`` / ``postgresql://`` spellings and select psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    if not raw.startswith("postgresql+psycopg://"):
+        raise ConfigError("DATABASE_URL must be a PostgreSQL URL (postgresql://…)")
+    return raw
+
+
+def _secret_key(env: str, instance_path: Path) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if env == "production":
+        raise ConfigError("SECRET_KEY must be set in production")
+    # Development: one random key per checkout, kept so that sessions survive restarts.
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the configuration mapping; ``overrides`` (tests) win over the environment."""
+    overrides = overrides or {}
+    env = overrides.get("HIROBA_ENV") or os.environ.get("HIROBA_ENV", "production")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"HIROBA_ENV must be one of {', '.join(ENVIRONMENTS)}")
+    raw_url = overrides.get("SQLALCHEMY_DATABASE_URI") or os.environ.get("DATABASE_URL")
+    if not raw_url:
+        raise ConfigError("DATABASE_URL is not set (the README's run command sets one up)")
+    https = os.environ.get("HIROBA_HTTPS", "1" if env == "production" else "0") == "1"
+
+    config: dict[str, Any] = {
+        "HIROBA_ENV": env,
+        "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(env, instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url(raw_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "pool_size": int(os.environ.get("HIROBA_DB_POOL_SIZE", "5")),
+        },
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "SESSION_COOKIE_SECURE": https,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "BABEL_DEFAULT_LOCALE": "ja",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
+        "LANGUAGES": ("ja", "en"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "MAP_CENTER": (35.575, 139.62),  # lat, lon: Kawasaki, the demo city
+        "MAP_ZOOM": 12,
+        "MAP_TILE_LAYERS": DEFAULT_TILE_LAYERS,
+        "API_DEFAULT_LIMIT": 50,
+        "API_MAX_LIMIT": 1000,
+    }
+    config.update(overrides)
+    return config

@@ -1,0 +1,50 @@
+"""Turning the database's refusals into domain errors, without losing the transaction.
+
+The database has the last word on several rules (a point outside every district, unique
+emails, optimistic locking). Writes that may be refused run inside a savepoint, so a refusal
+undoes only that write and the request can still answer, and the error is recognised by its
+SQLSTATE or constraint name — never by parsing its message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
+
+from hiroba.errors import EditConflict, HirobaError
+from hiroba.extensions import db
+
+# Raised by our own triggers (see the first migration).
+OUTSIDE_DISTRICTS = "HB001"
+APPEND_ONLY = "HB002"
+
+
+def sqlstate(error: DBAPIError) -> str | None:
+    return getattr(error.orig, "sqlstate", None)
+
+
+def constraint_name(error: DBAPIError) -> str | None:
+    diag = getattr(error.orig, "diag", None)
+    return getattr(diag, "constraint_name", None)
+
+
+@contextmanager
+def guarded_write(refusals: Mapping[str, Callable[[], HirobaError]]) -> Iterator[None]:
+    """Run the block in a savepoint and flush; map known refusals to domain errors.
+
+    ``refusals`` maps a SQLSTATE or a constraint name to a factory of the error to raise.
+    Objects added inside the block are flushed on exit; on a refusal they are discarded.
+    """
+    try:
+        with db.session.begin_nested():
+            yield
+    except StaleDataError as exc:
+        raise EditConflict() from exc
+    except DBAPIError as exc:
+        for key in (constraint_name(exc), sqlstate(exc)):
+            if key in refusals:
+                raise refusals[key]() from exc
+        raise

@@ -1,0 +1,136 @@
+"""Server-side maps with folium: base layers, ward outlines and controls. The only folium import.
+
+folium renders a page's map as three parts — a ``<div>``, a script, and asset links — and we
+take the first two only. Assets are our own files under ``static/vendor`` (folium's defaults
+point at CDNs, which a closed municipal network cannot reach), and the script is emitted with
+the request's CSP nonce. Places are never baked into the page: the browser loads them from the
+API for the visible area, so the page weighs the same for ten places or a million. Nothing
+typed by users goes through folium: popups and tooltips with user text are built in the
+browser with ``textContent``, because folium inlines them into JavaScript template literals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import folium
+from flask import url_for
+from markupsafe import Markup
+from shapely.geometry import Point
+
+from hiroba import geo
+
+# Leaflet and plugins, as copied from the npm registry by the Makefile.
+LEAFLET = {
+    "css": ["vendor/leaflet/leaflet.css"],
+    "js": ["vendor/leaflet/leaflet.js"],
+}
+MARKERCLUSTER = {
+    "css": [
+        "vendor/leaflet.markercluster/MarkerCluster.css",
+        "vendor/leaflet.markercluster/MarkerCluster.Default.css",
+    ],
+    "js": ["vendor/leaflet.markercluster/leaflet.markercluster.js"],
+}
+
+WARD_STYLE = {"color": "#3b5b92", "weight": 2, "opacity": 0.7, "fillOpacity": 0.03}
+PLACE_AREA_STYLE = {"color": "#c2410c", "weight": 2, "fillOpacity": 0.15}
+APPROXIMATE_RADIUS_M = 300  # drawn around an approximate public point: "somewhere around here"
+
+
+@dataclass
+class RenderedMap:
+    """What a template needs to show a map: the container, its script and asset paths."""
+
+    name: str
+    html: Markup
+    script: Markup
+    css: list[str] = field(default_factory=list)
+    js: list[str] = field(default_factory=list)
+
+
+def _base(location: tuple[float, float], zoom: int, tile_layers: list[dict[str, Any]],
+          layer_names: dict[str, str]) -> folium.Map:  # fmt: skip
+    fmap = folium.Map(
+        location=location, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=False
+    )
+    for index, layer in enumerate(tile_layers):
+        folium.TileLayer(
+            tiles=layer["url"],
+            attr=layer["attribution"],
+            name=layer_names.get(layer["key"], layer["key"]),
+            max_zoom=layer.get("max_zoom", 18),
+            overlay=False,
+            control=len(tile_layers) > 1,
+            show=index == 0,
+        ).add_to(fmap)
+    return fmap
+
+
+def _render(fmap: folium.Map, extra_assets: list[dict[str, list[str]]]) -> RenderedMap:
+    root = fmap.get_root()
+    root.render()  # fills root.html and root.script from every element
+    assets = [LEAFLET, *extra_assets]
+    return RenderedMap(
+        name=fmap.get_name(),
+        html=Markup(root.html.render()),
+        script=Markup(root.script.render()),
+        css=[url_for("static", filename=p) for a in assets for p in a["css"]],
+        js=[url_for("static", filename=p) for a in assets for p in a["js"]],
+    )
+
+
+def ward_outlines(fmap: folium.Map, wards_geojson: dict[str, Any] | None, name: str) -> None:
+    if wards_geojson and wards_geojson.get("features"):
+        folium.GeoJson(
+            wards_geojson, name=name, style_function=lambda _feature: WARD_STYLE, control=True
+        ).add_to(fmap)
+
+
+def places_map(
+    *,
+    center: tuple[float, float],
+    zoom: int,
+    tile_layers: list[dict[str, Any]],
+    layer_names: dict[str, str],
+    wards_geojson: dict[str, Any] | None,
+    wards_name: str,
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None,
+) -> RenderedMap:
+    """The resident's map: base layers and ward outlines; places are added by the browser.
+
+    ``bounds`` ((south, west), (north, east)) frames the map on the registry's wards.
+    """
+    fmap = _base(center, zoom, tile_layers, layer_names)
+    if bounds:
+        fmap.fit_bounds([list(bounds[0]), list(bounds[1])])
+    ward_outlines(fmap, wards_geojson, wards_name)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    return _render(fmap, [MARKERCLUSTER])
+
+
+def place_map(
+    *,
+    point: Point,
+    footprint,
+    approximate: bool,
+    tile_layers: list[dict[str, Any]],
+    layer_names: dict[str, str],
+) -> RenderedMap:
+    """A small map of one place: its public point, or outline, or approximate area."""
+    fmap = _base(geo.latlon(point), 16 if approximate else 17, tile_layers, layer_names)
+    if approximate:
+        folium.Circle(
+            location=geo.latlon(point), radius=APPROXIMATE_RADIUS_M, **PLACE_AREA_STYLE
+        ).add_to(fmap)
+    elif footprint is not None:
+        folium.GeoJson(
+            geo.to_geojson(footprint), style_function=lambda _f: PLACE_AREA_STYLE
+        ).add_to(fmap)
+        folium.Marker(location=geo.latlon(point)).add_to(fmap)
+    else:
+        folium.Marker(location=geo.latlon(point)).add_to(fmap)
+    if len(tile_layers) > 1:
+        folium.LayerControl(collapsed=True).add_to(fmap)
+    return _render(fmap, [])

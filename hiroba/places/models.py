@@ -1,0 +1,171 @@
+"""Places (ひろば): any space where neighbours can meet, and its weekly opening hours.
+
+Three columns are derived by the database itself, in the ``places_derive`` trigger (see the first
+migration), so that no code path — form, API, import, bulk load — can forget them:
+
+- ``district_code``: the district whose boundary covers ``location`` (a point outside every
+  district is refused);
+- ``public_location`` / ``public_mesh_code``: the point the public sees. For approximate places it
+  is a random point inside the place's ½ 地域メッシュ cell (JIS X 0410, ~500 m), drawn once and
+  redrawn only when the place moves to another cell, so repeated samples never average back to a
+  home;
+- ``search_text``: name, kana, English name, description and (exact places only) address, NFKC
+  normalised with katakana folded to hiragana, for trigram search.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    FetchedValue,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hiroba.accounts.models import User
+from hiroba.columns import enum_column, vocabulary_array, vocabulary_array_check
+from hiroba.districts.models import District
+from hiroba.extensions import db
+from hiroba.places.vocabulary import (
+    Accessibility,
+    Amenity,
+    Audience,
+    Condition,
+    Fee,
+    LocationPrecision,
+    PlaceKind,
+    PlaceStatus,
+    Sector,
+)
+
+
+def derived():
+    """A column the ``places_derive`` trigger writes on every insert and update."""
+    return {"server_default": FetchedValue(), "server_onupdate": FetchedValue()}
+
+
+class Place(db.Model):
+    __tablename__ = "places"
+    __table_args__ = (
+        CheckConstraint("capacity > 0", name="capacity_positive"),
+        CheckConstraint("floor_area_m2 > 0", name="floor_area_positive"),
+        CheckConstraint("length(btrim(name)) > 0", name="name_not_blank"),
+        vocabulary_array_check("amenities", Amenity),
+        vocabulary_array_check("accessibility", Accessibility),
+        vocabulary_array_check("conditions", Condition),
+        Index("ix_places_search_text_trgm", "search_text",
+              postgresql_using="gin", postgresql_ops={"search_text": "gin_trgm_ops"}),
+        Index("ix_places_amenities", "amenities", postgresql_using="gin"),
+        Index("ix_places_accessibility", "accessibility", postgresql_using="gin"),
+        Index("ix_places_conditions", "conditions", postgresql_using="gin"),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[PlaceStatus] = mapped_column(
+        enum_column(PlaceStatus, "place_status"), default=PlaceStatus.DRAFT, index=True
+    )
+
+    name: Mapped[str] = mapped_column(String(120))
+    name_kana: Mapped[str | None] = mapped_column(String(120))
+    name_en: Mapped[str | None] = mapped_column(String(120))
+    kind: Mapped[PlaceKind] = mapped_column(enum_column(PlaceKind, "place_kind"), index=True)
+    sector: Mapped[Sector] = mapped_column(enum_column(Sector, "sector"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str | None] = mapped_column(String(200))
+
+    location = mapped_column(Geometry("POINT", srid=4326), nullable=False)
+    location_precision: Mapped[LocationPrecision] = mapped_column(
+        enum_column(LocationPrecision, "location_precision"), default=LocationPrecision.EXACT
+    )
+    footprint = mapped_column(Geometry("POLYGON", srid=4326), nullable=True)
+    district_code: Mapped[str] = mapped_column(
+        ForeignKey("districts.code"), index=True, **derived()
+    )
+    public_location = mapped_column(Geometry("POINT", srid=4326), nullable=False, **derived())
+    public_mesh_code: Mapped[str | None] = mapped_column(String(9), **derived())
+    search_text: Mapped[str] = mapped_column(Text, **derived())
+
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    floor_area_m2: Mapped[Decimal | None] = mapped_column(Numeric(8, 1))
+    amenities: Mapped[list[str]] = mapped_column(
+        vocabulary_array(), default=list, server_default=text("'{}'")
+    )
+    accessibility: Mapped[list[str]] = mapped_column(
+        vocabulary_array(), default=list, server_default=text("'{}'")
+    )
+    conditions: Mapped[list[str]] = mapped_column(
+        vocabulary_array(), default=list, server_default=text("'{}'")
+    )
+    fee: Mapped[Fee] = mapped_column(enum_column(Fee, "fee"), default=Fee.FREE)
+    fee_details: Mapped[str | None] = mapped_column(String(500))
+    who_may_use: Mapped[Audience] = mapped_column(
+        enum_column(Audience, "audience"), default=Audience.ANYONE
+    )
+    hours_note: Mapped[str | None] = mapped_column(String(500))
+
+    # Public contact for the place itself (a facility's desk), shown to everyone if given.
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    website_url: Mapped[str | None] = mapped_column(String(500))
+
+    last_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+    version: Mapped[int] = mapped_column(Integer)
+
+    owner: Mapped[User] = relationship()
+    district: Mapped[District] = relationship(viewonly=True)
+    opening_hours: Mapped[list[OpeningPeriod]] = relationship(
+        back_populates="place",
+        cascade="all, delete-orphan",
+        order_by="(OpeningPeriod.weekday, OpeningPeriod.opens_minute)",
+    )
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}
+
+    def __repr__(self) -> str:
+        return f"<Place {self.id} {self.status}>"
+
+
+class OpeningPeriod(db.Model):
+    """One opening period on one weekday, in minutes since local midnight (Asia/Tokyo).
+
+    Minutes rather than TIME so that a period can close at 24:00; a period past midnight is
+    stored as two periods.
+    """
+
+    __tablename__ = "opening_hours"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 1 AND 7", name="iso_weekday"),
+        CheckConstraint(
+            "opens_minute >= 0 AND closes_minute <= 1440 AND opens_minute < closes_minute",
+            name="period_within_day",
+        ),
+        Index("ix_opening_hours_lookup", "weekday", "opens_minute", "closes_minute"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column(SmallInteger)  # ISO: 1 = Monday … 7 = Sunday
+    opens_minute: Mapped[int] = mapped_column(SmallInteger)
+    closes_minute: Mapped[int] = mapped_column(SmallInteger)
+
+    place: Mapped[Place] = relationship(back_populates="opening_hours")
