@@ -32,7 +32,6 @@ def config_for(database_url: str) -> dict:
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SERVER_NAME": "hiroba.test",
         "RATELIMIT_ENABLED": False,
     }
 
