@@ -8,6 +8,7 @@ runs inside a transaction that is rolled back, so tests never see each other's d
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -45,12 +46,18 @@ def cluster():
         cluster.stop()
 
 
+def scratch_database_name(purpose: str) -> str:
+    """A database name of this test process only, so that parallel runs never collide."""
+    return f"hiroba_{purpose}_{os.getpid()}"
+
+
 @pytest.fixture(scope="session")
 def app(cluster):
     """The application on a freshly migrated test database holding the real Kawasaki wards."""
     if not KAWASAKI_WARDS.exists():
         pytest.exit(f"reference data missing: {KAWASAKI_WARDS} (../shared beside the repo)", 2)
-    url = cluster.ensure_database("hiroba_test", fresh=True)
+    name = scratch_database_name("test")
+    url = cluster.ensure_database(name, fresh=True)
     app = create_app(config_for(url))
     with app.app_context():
         upgrade()
@@ -60,6 +67,7 @@ def app(cluster):
     yield app
     with app.app_context():
         db.engine.dispose()
+    cluster.drop_database(name)
 
 
 @pytest.fixture(autouse=True)
