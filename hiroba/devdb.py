@@ -148,17 +148,27 @@ class Cluster:
         self.start()
         return True
 
-    def ensure_database(self, name: str, *, fresh: bool = False) -> str:
-        """Create database ``name`` (UTF-8, C.UTF-8 ctype) unless it exists; return its URL."""
+    def _admin(self):
         import psycopg  # installed in the virtual environment; not needed to start the cluster
+
+        conninfo = f"host={self.socket_dir} port={PORT} user={SUPERUSER} dbname=postgres"
+        return psycopg.connect(conninfo, autocommit=True)
+
+    def drop_database(self, name: str) -> None:
         from psycopg import sql
 
-        admin = f"host={self.socket_dir} port={PORT} user={SUPERUSER} dbname=postgres"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            if fresh:
-                conn.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
+        with self._admin() as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+    def ensure_database(self, name: str, *, fresh: bool = False) -> str:
+        """Create database ``name`` (UTF-8, C.UTF-8 ctype) unless it exists; return its URL."""
+        from psycopg import sql
+
+        if fresh:
+            self.drop_database(name)
+        with self._admin() as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
             if not exists:
                 conn.execute(
