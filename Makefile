@@ -19,7 +19,7 @@ VENDOR := static/vendor
 # Message catalogues to compile: one .mo beside each .po (none yet is fine).
 MO := $(patsubst %.po,%.mo,$(wildcard hiroba/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: help run test install system system-test translations db-up db-down clean
+.PHONY: help run test install system system-test translations messages db-up db-down clean
 
 help: ## List the targets
 	@awk -F ':.*## ' '/^[a-z-]+:.*## / { printf "  make %-13s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -95,6 +95,12 @@ translations: $(MO) ## Compile message catalogues whose .po changed
 
 hiroba/translations/%/LC_MESSAGES/messages.mo: hiroba/translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed
 	$(BIN)/pybabel compile -d hiroba/translations -l $*
+
+messages: $(VENV)/.installed ## Extract UI strings and merge them into the .po catalogues
+	$(BIN)/pybabel extract -F hiroba/translations/babel.cfg -k _l -k lazy_gettext \
+	  --no-location --sort-output -o hiroba/translations/messages.pot .
+	$(BIN)/pybabel update -i hiroba/translations/messages.pot -d hiroba/translations \
+	  --no-fuzzy-matching --ignore-obsolete
 
 db-up: $(VENV)/.installed ## Start the local cluster (instance/pg) and print its DATABASE_URL
 	$(BIN)/python -m hiroba.devdb up

@@ -93,6 +93,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "MAP_CENTER": (35.575, 139.62),  # lat, lon: Kawasaki, the demo city
         "MAP_ZOOM": 12,
         "MAP_TILE_LAYERS": DEFAULT_TILE_LAYERS,
+        # Reverse proxies in front of the app (X-Forwarded-For/Proto/Host are trusted this deep).
+        "PROXY_HOPS": int(os.environ.get("HIROBA_PROXY_HOPS", "0")),
         "API_DEFAULT_LIMIT": 50,
         "API_MAX_LIMIT": 1000,
     }

@@ -44,7 +44,7 @@ def parse_int(args: MultiDict, name: str, default: int, low: int, high: int) -> 
     value = int(raw)
     if not low <= value <= high:
         raise InvalidParameter(
-            name, _l("Must be between %(low)d and %(high)d.", low=low, high=high)
+            name, _l("Must be between %(low)s and %(high)s.", low=low, high=high)
         )
     return value
 
