@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from hiroba.districts.importing import DistrictFileError, read_districts, read_english_names
 from hiroba.districts.services import import_districts
@@ -19,6 +20,7 @@ def _fail(message: str) -> None:
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=None, help="Seed directory (default: the repository's seeds/).")  # fmt: skip
 def seed_command(directory: Path | None) -> None:
@@ -38,6 +40,7 @@ def seed_command(directory: Path | None) -> None:
 
 
 @click.command("import-districts")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--code",

@@ -17,6 +17,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from hiroba.errors import EditConflict, HirobaError
 from hiroba.extensions import db
 
+# The largest BIGINT: ids in URLs above it are simply not found (never a database error).
+MAX_ID = 2**63 - 1
+
 # Raised by our own triggers (see the first migration).
 OUTSIDE_DISTRICTS = "HB001"
 APPEND_ONLY = "HB002"

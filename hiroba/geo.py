@@ -30,7 +30,7 @@ def _coordinate(value: Any, field: str) -> float:
         raise InvalidGeometry(field, _l("Coordinates must be numbers."))
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InvalidGeometry(field, _l("Coordinates must be numbers.")) from None
     if not math.isfinite(number):
         raise InvalidGeometry(field, _l("Coordinates must be finite numbers."))
@@ -61,29 +61,35 @@ def parse_point(lon: Any, lat: Any, field: str = "location") -> Point:
     return Point(x, y)
 
 
+def _positions(coordinates: Any, field: str, depth: int = 0) -> Iterable[tuple[float, float]]:
+    """Every [lon, lat] position of nested GeoJSON coordinates, checked before Shapely sees
+    them (Shapely warns on NaN and overflows on huge integers)."""
+    if not isinstance(coordinates, list | tuple) or depth > 4:
+        raise InvalidGeometry(field, _l("The shape could not be read."))
+    if coordinates and not isinstance(coordinates[0], list | tuple):
+        if len(coordinates) != 2:
+            raise InvalidGeometry(field, _l("Each point needs a longitude and a latitude."))
+        lon, lat = (_coordinate(c, field) for c in coordinates)
+        check_lon_lat(lon, lat, field)
+        yield (lon, lat)
+        return
+    for item in coordinates:
+        yield from _positions(item, field, depth + 1)
+
+
 def _parse_geojson(value: Any, field: str):
     if not isinstance(value, Mapping) or "type" not in value or "coordinates" not in value:
         raise InvalidGeometry(field, _l("Expected a GeoJSON geometry."))
+    for count, _position in enumerate(_positions(value["coordinates"], field), start=1):
+        if count > MAX_VERTICES:
+            raise InvalidGeometry(field, _l("The shape has too many points."))
     try:
         geom = shape(value)
-    except (
-        ValueError,
-        TypeError,
-        AttributeError,
-        IndexError,
-        KeyError,
-        shapely.errors.GEOSException,
-    ):
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError,
+            shapely.errors.ShapelyError):  # fmt: skip
         raise InvalidGeometry(field, _l("The shape could not be read.")) from None
     if geom.is_empty:
         raise InvalidGeometry(field, _l("The shape is empty."))
-    coords = shapely.get_coordinates(geom)
-    if len(coords) > MAX_VERTICES:
-        raise InvalidGeometry(field, _l("The shape has too many points."))
-    for lon, lat in coords:
-        if not (math.isfinite(lon) and math.isfinite(lat)):
-            raise InvalidGeometry(field, _l("Coordinates must be finite numbers."))
-        check_lon_lat(lon, lat, field)
     return geom
 
 

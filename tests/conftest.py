@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session
+from sqlalchemy import Connection
 
 from hiroba import create_app
 from hiroba.devdb import Cluster
@@ -51,11 +53,28 @@ def scratch_database_name(purpose: str) -> str:
     return f"hiroba_{purpose}_{os.getpid()}"
 
 
+def drop_abandoned_databases(cluster: Cluster) -> None:
+    """Drop scratch databases left by test runs that were killed before their clean-up."""
+    with cluster._admin() as conn:
+        names = [row[0] for row in conn.execute(
+            "SELECT datname FROM pg_database WHERE datname ~ '^hiroba_[a-z]+_[0-9]+$'"
+        )]  # fmt: skip
+    for name in names:
+        pid = int(name.rsplit("_", 1)[1])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            cluster.drop_database(name)
+        except PermissionError:
+            pass  # a live process of another user
+
+
 @pytest.fixture(scope="session")
 def app(cluster):
     """The application on a freshly migrated test database holding the real Kawasaki wards."""
     if not KAWASAKI_WARDS.exists():
         pytest.exit(f"reference data missing: {KAWASAKI_WARDS} (../shared beside the repo)", 2)
+    drop_abandoned_databases(cluster)
     name = scratch_database_name("test")
     url = cluster.ensure_database(name, fresh=True)
     app = create_app(config_for(url))
@@ -68,6 +87,16 @@ def app(cluster):
     with app.app_context():
         db.engine.dispose()
     cluster.drop_database(name)
+
+
+class ConnectionBoundSession(Session):
+    """Flask-SQLAlchemy's session picks the app's engine even when given a connection
+    (pallets-eco/flask-sqlalchemy#1167); tests need it to stay on their transaction's one."""
+
+    def get_bind(self, *args, **kwargs):
+        if isinstance(self.bind, Connection):
+            return self.bind
+        return super().get_bind(*args, **kwargs)
 
 
 @pytest.fixture(autouse=True)
@@ -88,7 +117,12 @@ def _rollback(request, app):
     outer = connection.begin()
     original = db.session
     db.session = db._make_scoped_session(
-        {"bind": connection, "join_transaction_mode": "create_savepoint", "expire_on_commit": False}
+        {
+            "class_": ConnectionBoundSession,
+            "bind": connection,
+            "join_transaction_mode": "create_savepoint",
+            "expire_on_commit": False,
+        }
     )
     try:
         yield

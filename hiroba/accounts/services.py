@@ -14,6 +14,7 @@ from hiroba.database import guarded_write
 from hiroba.districts.models import District
 from hiroba.errors import ValidationFailed
 from hiroba.extensions import db
+from hiroba.text import has_forbidden_characters
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
@@ -27,21 +28,31 @@ def normalise_email(email: str) -> str:
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    # Both sides lowered by PostgreSQL, as the unique index is: Python's lower() differs for
+    # some letters (İ).
+    if has_forbidden_characters(email):
+        return None
+    return db.session.scalar(
+        select(User).where(func.lower(User.email) == func.lower(email.strip()))
+    )
 
 
 def validate_account(email: str, display_name: str, password: str) -> dict[str, object]:
     errors: dict[str, object] = {}
-    if not EMAIL_PATTERN.match(email) or len(email) > 254:
+    if has_forbidden_characters(email) or not EMAIL_PATTERN.match(email) or len(email) > 254:
         errors["email"] = _l("Enter a valid email address.")
     elif find_user_by_email(email):
         errors["email"] = EMAIL_TAKEN
     name = (display_name or "").strip()
-    if not name:
+    if has_forbidden_characters(name):
+        errors["display_name"] = _l("Contains characters that are not allowed.")
+    elif not name:
         errors["display_name"] = _l("Enter a display name.")
     elif len(name) > 60:
         errors["display_name"] = _l("The display name can be at most 60 characters.")
-    if len(password or "") < MIN_PASSWORD_LENGTH:
+    if has_forbidden_characters(password or ""):
+        errors["password"] = _l("Contains characters that are not allowed.")
+    elif len(password or "") < MIN_PASSWORD_LENGTH:
         errors["password"] = _l(
             "The password must be at least %(n)d characters.", n=MIN_PASSWORD_LENGTH
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 from hiroba.errors import InvalidParameter
 
 MAX_OFFSET = 100_000
+WHOLE_NUMBER = re.compile(r"^\s*-?[0-9]{1,12}\s*$")
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,7 @@ def parse_int(args: MultiDict, name: str, default: int, low: int, high: int) -> 
     raw = args.get(name)
     if raw is None:
         return default
-    raw = raw.strip()
-    if not (raw.isascii() and raw.lstrip("-").isdigit()) or len(raw) > 12:
+    if not WHOLE_NUMBER.match(raw):
         raise InvalidParameter(name, _l("Must be a whole number."))
     value = int(raw)
     if not low <= value <= high:
@@ -77,11 +78,16 @@ def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
     return (min_lon, min_lat, max_lon, max_lat)
 
 
-def parse_items_query(args: MultiDict, default_limit: int, max_limit: int) -> ItemsQuery:
-    reject_unknown(args, {"bbox", "limit", "offset", "f"})
+def parse_format(args: MultiDict) -> str:
     fmt = args.get("f", "json")
     if fmt not in ("json", "geojson"):
         raise InvalidParameter("f", _l("Supported formats: json, geojson."))
+    return fmt
+
+
+def parse_items_query(args: MultiDict, default_limit: int, max_limit: int) -> ItemsQuery:
+    reject_unknown(args, {"bbox", "limit", "offset", "f"})
+    parse_format(args)
     return ItemsQuery(
         bbox=parse_bbox(args.get("bbox")),
         limit=parse_int(args, "limit", default_limit, 1, max_limit),

@@ -10,7 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
 from hiroba.api.features import feature_rows
-from hiroba.api.params import parse_items_query, reject_unknown
+from hiroba.api.params import parse_format, parse_items_query, reject_unknown
+from hiroba.database import MAX_ID
 from hiroba.errors import NotFound
 from hiroba.extensions import csrf, db
 from hiroba.places.models import Place
@@ -67,10 +68,11 @@ def place_items():
     return Response(body, mimetype=GEOJSON)
 
 
-@bp.get("/collections/places/items/<int:place_id>")
+@bp.get(f"/collections/places/items/<int(max={MAX_ID}):place_id>")
 def place_item(place_id: int):
     """One approved place as a GeoJSON Feature."""
     reject_unknown(request.args, {"f"})
+    parse_format(request.args)
     stmt = feature_rows(approved_places().where(Place.id == place_id))
     feature = db.session.scalar(stmt)
     if feature is None:

@@ -63,8 +63,11 @@ def _attributes(props: Mapping[str, Any]) -> dict[str, str | None] | None:
     raw_code = _first(props, "code6", "code5", "N03_007")
     if raw_code is None:
         return None
+    # Since 2024, N03 names a designated city in N03_004 and its ward in N03_005; before, the
+    # city was in N03_003 and the ward in N03_004.
+    newer = _first(props, "N03_005") is not None
     ward = _first(props, "name_ja", "N03_005", "N03_004")
-    city = _first(props, "city_ja", "N03_003")
+    city = _first(props, "city_ja", "N03_004" if newer else "N03_003")
     return {
         "code": to_code6(raw_code),
         "name_ja": ward or city,

@@ -30,7 +30,8 @@ def upsert_district(record: DistrictRecord) -> Outcome:
     district = db.session.get(District, record.code)
     names = {
         "name_ja": record.name_ja,
-        "name_en": record.name_en,
+        # Official N03 files carry no English names: keep the ones we have.
+        "name_en": record.name_en or (district.name_en if district else None),
         "prefecture_ja": record.prefecture_ja,
         "city_ja": record.city_ja,
     }
@@ -51,11 +52,15 @@ def upsert_district(record: DistrictRecord) -> Outcome:
 
 
 def import_districts(records: Iterable[DistrictRecord]) -> dict[str, Outcome]:
-    """Upsert every record, then re-derive the district of places the changes may affect."""
-    outcomes = {record.code: upsert_district(record) for record in records}
-    changed = [code for code, outcome in outcomes.items() if outcome != "unchanged"]
-    if changed:
-        reassign_places(changed)
+    """Upsert every record, then re-derive the district of places the changes may affect.
+
+    All or nothing: if the new boundaries would strand a place, no boundary changes either.
+    """
+    with guarded_write({}):
+        outcomes = {record.code: upsert_district(record) for record in records}
+        changed = [code for code, outcome in outcomes.items() if outcome != "unchanged"]
+        if changed:
+            reassign_places(changed)
     return outcomes
 
 

@@ -30,6 +30,7 @@ from hiroba.places.vocabulary import (
     PlaceKind,
     Sector,
 )
+from hiroba.text import has_forbidden_characters
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # ISO order: index + 1
 MAX_PERIODS_PER_DAY = 6
@@ -38,7 +39,7 @@ FOOTPRINT_TOLERANCE_DEG = 0.001  # about 100 m
 _TIME = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 _PHONE = re.compile(r"^\+?[0-9()\- ]{6,40}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
-_KANA = re.compile(r"^[\u30A0-\u30FF\u3000 0-9A-Za-z・ー]+$")
+_KANA = re.compile(r"^[\u30A0-\u30FF\u3000 0-9・ー]+$")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
@@ -69,8 +70,7 @@ class _Cleaner:
         value = unicodedata.normalize("NFC", value).strip()
         if multiline:
             value = value.replace("\r\n", "\n")
-        allowed = "\n\t" if multiline else ""
-        if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value):
+        if has_forbidden_characters(value, allowed="\n\t" if multiline else ""):
             self.fail(field, _l("Contains characters that are not allowed."))
             return None
         if required and not value:
@@ -114,11 +114,14 @@ class _Cleaner:
             self.fail(field, _l("Must be a number."))
             return None
         try:
-            number = float(value)
-        except (TypeError, ValueError):
+            # Integers (JSON has no size limit) are compared exactly: float() would overflow.
+            number = value if isinstance(value, int) else float(value)
+        except (TypeError, ValueError, OverflowError):
             self.fail(field, _l("Must be a number."))
             return None
-        if not math.isfinite(number) or (integer and not number.is_integer()):
+        if isinstance(number, float) and (
+            not math.isfinite(number) or (integer and not number.is_integer())
+        ):
             self.fail(field, _l("Must be a whole number.") if integer else _l("Must be a number."))
             return None
         if not low <= number <= high:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from hiroba import geo, maps
+from hiroba.database import MAX_ID
 from hiroba.districts.queries import extent, outlines_geojson
 from hiroba.errors import NotFound
 from hiroba.extensions import db
@@ -44,7 +45,7 @@ def index():
     return render_template("places/index.html", places=places, map=fmap, labels=labels)
 
 
-@bp.get("/places/<int:place_id>")
+@bp.get(f"/places/<int(max={MAX_ID}):place_id>")
 def detail(place_id: int):
     """One place. Unpublished places are visible to their owner and the ward's staff only."""
     place = db.session.get(Place, place_id)
