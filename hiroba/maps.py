@@ -104,7 +104,10 @@ def places_map(
     """
     fmap = _base(center, zoom, tile_layers, layer_names)
     if bounds:
-        fmap.fit_bounds([list(bounds[0]), list(bounds[1])])
+        framing = folium.map.FitBounds([list(bounds[0]), list(bounds[1])])
+        # No animation: the browser loads places once, for the final view, not twice.
+        framing.options["animate"] = False
+        framing.add_to(fmap)
     ward_outlines(fmap, wards_geojson, wards_name)
     folium.LayerControl(collapsed=True).add_to(fmap)
     return _render(fmap, [MARKERCLUSTER])

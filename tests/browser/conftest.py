@@ -1,0 +1,135 @@
+"""A live server on its own seeded database, and a headless Chromium that cannot leave it.
+
+The server runs the real app in a thread on 127.0.0.1 with the demo data loaded by the real
+``seed`` command. Every browser context aborts requests to other hosts (map tiles included),
+and records what it asked for and what went wrong, so tests can check that the pages never
+depend on the outside world.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+from flask_migrate import upgrade
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from hiroba import create_app
+from hiroba.extensions import db
+from tests.conftest import config_for, scratch_database_name
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+@pytest.fixture(scope="session")
+def live_app(cluster):
+    """The app on a freshly migrated database holding the demo seeds."""
+    name = scratch_database_name("live")  # hiroba_live_<pid>: parallel runs never collide
+    app = create_app(config_for(cluster.ensure_database(name, fresh=True)))
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    cluster.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """Base URL of the live app, served by Werkzeug in a daemon thread."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Tab:
+    """A page plus what it requested and which errors it reported."""
+
+    page: object
+    base: str
+    requests: list = field(default_factory=list)  # (url, resource type)
+    failed_local: list = field(default_factory=list)  # (url, status) of our own >= 400
+    console_errors: list = field(default_factory=list)  # (text, url of the source)
+    page_errors: list = field(default_factory=list)
+
+    def open(self, path: str):
+        return self.page.goto(self.base + path)
+
+    def outside_requests(self) -> list[tuple[str, str]]:
+        return [(u, t) for u, t in self.requests if urlsplit(u).hostname not in LOCAL_HOSTS]
+
+
+def _block_outside(route) -> None:
+    if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
+        route.continue_()
+    else:
+        route.abort()
+
+
+def new_tab(browser, base: str, **context_options):
+    context = browser.new_context(locale="ja-JP", service_workers="block", **context_options)
+    context.set_default_timeout(15_000)
+    context.route("**/*", _block_outside)
+    page = context.new_page()
+    tab = Tab(page=page, base=base)
+    page.on("request", lambda r: tab.requests.append((r.url, r.resource_type)))
+    page.on(
+        "response",
+        lambda r: (
+            r.status >= 400
+            and urlsplit(r.url).hostname in LOCAL_HOSTS
+            and tab.failed_local.append((r.url, r.status))
+        ),
+    )
+    page.on(
+        "console",
+        lambda m: m.type == "error" and tab.console_errors.append((m.text, m.location.get("url"))),
+    )
+    page.on("pageerror", lambda e: tab.page_errors.append(str(e)))
+    return context, tab
+
+
+@pytest.fixture
+def tab(browser, live_server):
+    """A fresh browser context (desktop size) for one test."""
+    context, tab = new_tab(browser, live_server, viewport={"width": 1280, "height": 800})
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def phone_tab(browser, live_server):
+    """A fresh browser context the size of a phone (390 x 844, touch)."""
+    context, tab = new_tab(
+        browser, live_server, viewport={"width": 390, "height": 844}, is_mobile=True,
+        has_touch=True, device_scale_factor=2,
+    )  # fmt: skip
+    yield tab
+    context.close()
