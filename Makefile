@@ -25,7 +25,7 @@ help: ## List the targets
 	@awk -F ':.*## ' '/^[a-z-]+:.*## / { printf "  make %-13s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 run: install ## Set up, migrate, seed and serve on http://127.0.0.1:5000 (HOST=, PORT=)
-	export HIROBA_ENV="$${HIROBA_ENV:-development}"
+	@export HIROBA_ENV="$${HIROBA_ENV:-development}"
 	if [[ -z "$${DATABASE_URL:-}" ]]; then
 	  DATABASE_URL="$$($(BIN)/python -m hiroba.devdb up)"  # not `export X=$$(…)`: that hides a failure
 	  export DATABASE_URL
