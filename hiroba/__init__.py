@@ -38,8 +38,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from hiroba import i18n, security
+    from hiroba import database, i18n, mail, security
     from hiroba.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from hiroba.notifications import services as notifications
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -48,17 +49,26 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
+    database.init_app(app)
+    mail.init_app(app)
+    notifications.init_app(app)
     # Models must be imported for the mappers (and Alembic's metadata) to know every table.
     from hiroba import models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
+    from hiroba.accounts.views import bp as accounts_bp
+    from hiroba.admin.views import bp as admin_bp
     from hiroba.api.views import bp as api_bp
     from hiroba.core.views import bp as core_bp
+    from hiroba.notifications.views import bp as notifications_bp
+    from hiroba.places.owner_views import bp as owner_bp
     from hiroba.places.views import bp as places_bp
+    from hiroba.staff.views import bp as staff_bp
 
-    app.register_blueprint(core_bp)
-    app.register_blueprint(places_bp)
+    for blueprint in (core_bp, places_bp, accounts_bp, owner_bp, staff_bp, notifications_bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api")
 
 
@@ -81,6 +91,7 @@ def register_template_helpers(app: Flask) -> None:
         **permissions.PREDICATES,
     )
     app.jinja_env.filters["hhmm"] = i18n.hhmm
+    app.jinja_env.add_extension("jinja2.ext.do")
 
 
 def register_commands(app: Flask) -> None:

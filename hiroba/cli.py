@@ -21,15 +21,21 @@ def _fail(message: str) -> None:
 
 @click.command("seed")
 @with_appcontext
-@click.option("--directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=None, help="Seed directory (default: the repository's seeds/).")  # fmt: skip
+@click.option(
+    "--directory",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Seed directory (default: the repository's seeds/).",
+)
 def seed_command(directory: Path | None) -> None:
     """Load the demo wards, accounts and places (running it again changes nothing)."""
     from hiroba.seeding import SEEDS, load_all
 
     if current_app.config["HIROBA_ENV"] == "production":
-        _fail("The demo seeds hold public passwords and are not loaded in production. "
-              "Load real wards with import-districts.")  # fmt: skip
+        _fail(
+            "The demo seeds hold public passwords and are not loaded in production. "
+            "Load real wards with import-districts."
+        )
     try:
         counts = load_all(directory or SEEDS)
     except HirobaError as error:
@@ -48,8 +54,12 @@ def seed_command(directory: Path | None) -> None:
     multiple=True,
     help="Only this 5- or 6-digit code (repeatable; default: every district).",
 )
-@click.option("--names", "names_csv", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV with code6/code5 and name_en columns for English names.")  # fmt: skip
+@click.option(
+    "--names",
+    "names_csv",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV with code6/code5 and name_en columns for English names.",
+)
 def import_districts_command(path: Path, codes: tuple[str, ...], names_csv: Path | None) -> None:
     """Load district boundaries from 国土数値情報 N03 GeoJSON (or a hiroba district file)."""
     try:
@@ -64,6 +74,16 @@ def import_districts_command(path: Path, codes: tuple[str, ...], names_csv: Path
         click.echo(f"{code} {outcome}")
 
 
+@click.command("send-notifications")
+@with_appcontext
+def send_notifications_command() -> None:
+    """Email notifications not sent yet (safe to run from cron; each is sent at most once)."""
+    from hiroba.notifications.services import deliver
+
+    click.echo(f"sent: {deliver()}")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(import_districts_command)
+    app.cli.add_command(send_notifications_command)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,7 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
             "pool_pre_ping": True,
             "pool_size": int(os.environ.get("HIROBA_DB_POOL_SIZE", "5")),
         },
-        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 40 * 1024 * 1024,  # a form with several photos
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "SESSION_COOKIE_SECURE": https,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -95,6 +96,20 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "MAP_TILE_LAYERS": DEFAULT_TILE_LAYERS,
         # Reverse proxies in front of the app (X-Forwarded-For/Proto/Host are trusted this deep).
         "PROXY_HOPS": int(os.environ.get("HIROBA_PROXY_HOPS", "0")),
+        # Links in emails point here (there is no request to take the host from).
+        "PUBLIC_BASE_URL": os.environ.get("HIROBA_BASE_URL", "http://127.0.0.1:5000"),
+        "MAIL_SMTP_HOST": os.environ.get("MAIL_SMTP_HOST"),
+        "MAIL_SMTP_PORT": int(os.environ.get("MAIL_SMTP_PORT", "587")),
+        "MAIL_SMTP_USERNAME": os.environ.get("MAIL_SMTP_USERNAME"),
+        "MAIL_SMTP_PASSWORD": os.environ.get("MAIL_SMTP_PASSWORD"),
+        "MAIL_SMTP_STARTTLS": os.environ.get("MAIL_SMTP_STARTTLS", "1") == "1",
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "hiroba <no-reply@hiroba.example>"),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        "REMEMBER_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PHOTO_MAX_BYTES": 8 * 1024 * 1024,
+        "PHOTO_MAX_PER_PLACE": 8,
         "API_DEFAULT_LIMIT": 50,
         "API_MAX_LIMIT": 1000,
     }

@@ -51,3 +51,32 @@ def guarded_write(refusals: Mapping[str, Callable[[], HirobaError]]) -> Iterator
             if key in refusals:
                 raise refusals[key]() from exc
         raise
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the current transaction commits (never if it rolls back).
+
+    For effects outside the database that must not happen for a write that is undone, such as
+    deleting a photo's file.
+    """
+    db.session.info.setdefault("after_commit", []).append(callback)
+
+
+def _run_after_commit(session) -> None:
+    for callback in session.info.pop("after_commit", []):
+        callback()
+
+
+def _forget_after_rollback(session, previous_transaction) -> None:
+    # A savepoint rolled back (a refused write) leaves the outer transaction's plans intact.
+    if previous_transaction.parent is None:
+        session.info.pop("after_commit", None)
+
+
+def init_app(app) -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_commit", _run_after_commit):
+        event.listen(Session, "after_commit", _run_after_commit)
+        event.listen(Session, "after_soft_rollback", _forget_after_rollback)

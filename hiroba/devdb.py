@@ -111,12 +111,14 @@ class Cluster:
         os.chmod(self.data, 0o700)
         result = self._run(
             "initdb",
-            "-D", str(self.data),
-            "-U", SUPERUSER,
+            "-D",
+            str(self.data),
+            "-U",
+            SUPERUSER,
             "--auth=trust",
             "--encoding=UTF8",
             "--locale=C.UTF-8",
-        )  # fmt: skip
+        )
         if result.returncode != 0:
             raise DevDatabaseError(f"initdb failed:\n{result.stdout}{result.stderr}")
 
@@ -128,9 +130,18 @@ class Cluster:
         options = " ".join(f"-c {key}={value}" for key, value in SERVER_SETTINGS.items())
         options += f" -c unix_socket_directories='{self.socket_dir}' -c port={PORT}"
         result = self._run(
-            "pg_ctl", "start", "-w", "-t", "60",
-            "-D", str(self.data), "-l", str(self.log), "-o", options,
-        )  # fmt: skip
+            "pg_ctl",
+            "start",
+            "-w",
+            "-t",
+            "60",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-o",
+            options,
+        )
         if result.returncode != 0:
             log_tail = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
             raise DevDatabaseError(f"PostgreSQL did not start:\n{result.stderr}\n{log_tail}")

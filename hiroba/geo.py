@@ -85,8 +85,14 @@ def _parse_geojson(value: Any, field: str):
             raise InvalidGeometry(field, _l("The shape has too many points."))
     try:
         geom = shape(value)
-    except (ValueError, TypeError, AttributeError, IndexError, KeyError,
-            shapely.errors.ShapelyError):  # fmt: skip
+    except (
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        KeyError,
+        shapely.errors.ShapelyError,
+    ):
         raise InvalidGeometry(field, _l("The shape could not be read.")) from None
     if geom.is_empty:
         raise InvalidGeometry(field, _l("The shape is empty."))

@@ -43,9 +43,14 @@ def localized(name_ja: str | None, name_en: str | None) -> str:
 def weekday_names() -> list[str]:
     """Day names in ISO order (Monday first), in the visitor's language."""
     return [
-        gettext("Monday"), gettext("Tuesday"), gettext("Wednesday"), gettext("Thursday"),
-        gettext("Friday"), gettext("Saturday"), gettext("Sunday"),
-    ]  # fmt: skip
+        gettext("Monday"),
+        gettext("Tuesday"),
+        gettext("Wednesday"),
+        gettext("Thursday"),
+        gettext("Friday"),
+        gettext("Saturday"),
+        gettext("Sunday"),
+    ]
 
 
 def hhmm(minutes: int) -> str:

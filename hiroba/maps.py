@@ -50,8 +50,12 @@ class RenderedMap:
     js: list[str] = field(default_factory=list)
 
 
-def _base(location: tuple[float, float], zoom: int, tile_layers: list[dict[str, Any]],
-          layer_names: dict[str, str]) -> folium.Map:  # fmt: skip
+def _base(
+    location: tuple[float, float],
+    zoom: int,
+    tile_layers: list[dict[str, Any]],
+    layer_names: dict[str, str],
+) -> folium.Map:
     fmap = folium.Map(
         location=location, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=False
     )

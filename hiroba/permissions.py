@@ -12,9 +12,9 @@ from hiroba.accounts.models import Role
 from hiroba.places.models import Place, PlaceStatus
 from hiroba.review.workflow import Party, parties_for
 
-# An owner edits a listing before review or when asked to change it. Edits to an approved
-# listing go through review as a revision (not yet built), so they are not allowed directly.
-OWNER_EDITABLE = {PlaceStatus.DRAFT, PlaceStatus.CHANGES_REQUESTED}
+# An owner edits a listing before review, when asked to change it, and once published (then
+# the edit is a revision reviewed before it replaces the public listing).
+OWNER_EDITABLE = {PlaceStatus.DRAFT, PlaceStatus.CHANGES_REQUESTED, PlaceStatus.APPROVED}
 
 
 def _authenticated(user: Any) -> bool:
@@ -59,6 +59,40 @@ def can_review_place(user: Any, place: Place) -> bool:
     return is_staff_of(user, place.district_code) and not is_owner(user, place)
 
 
+def can_use_staff_pages(user: Any) -> bool:
+    """The review queue and staff tools: staff with at least one ward, and admins."""
+    if is_admin(user):
+        return True
+    return _authenticated(user) and user.role == Role.STAFF and bool(user.ward_codes)
+
+
+def can_register_on_behalf(user: Any, district_code: str) -> bool:
+    """代理登録: staff register places in their wards for owners who do not use the web."""
+    return is_staff_of(user, district_code)
+
+
+def can_manage_users(user: Any) -> bool:
+    return is_admin(user)
+
+
+def can_view_history(user: Any, place: Place) -> bool:
+    """The review history and reasons: the owner and the ward's staff."""
+    return is_owner(user, place) or is_staff_of(user, place.district_code)
+
+
+def can_decide_revision(user: Any, revision: Any) -> bool:
+    """Approve or reject proposed changes: a reviewer of the place who did not propose them."""
+    return can_review_place(user, revision.place) and revision.proposed_by_id != user.id
+
+
+def can_view_photo(user: Any, photo: Any) -> bool:
+    """Public once the place is published and the photo is not waiting in a revision."""
+    place = photo.place
+    if place.status == PlaceStatus.APPROVED and photo.revision_id is None:
+        return True
+    return is_owner(user, place) or is_staff_of(user, place.district_code)
+
+
 def can_transition_place(user: Any, place: Place, to_status: PlaceStatus) -> bool:
     """May ``user`` move ``place`` to ``to_status`` (per the workflow's transition table)?"""
     parties = parties_for(place.status, to_status)
@@ -76,4 +110,10 @@ PREDICATES = {
     "can_edit_place": can_edit_place,
     "can_review_place": can_review_place,
     "can_transition_place": can_transition_place,
+    "can_use_staff_pages": can_use_staff_pages,
+    "can_register_on_behalf": can_register_on_behalf,
+    "can_manage_users": can_manage_users,
+    "can_view_history": can_view_history,
+    "can_decide_revision": can_decide_revision,
+    "can_view_photo": can_view_photo,
 }

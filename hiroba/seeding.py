@@ -55,9 +55,12 @@ def load_users(path: Path) -> Counter:
             counts["users unchanged"] += 1
             continue
         create_user(
-            entry["email"], entry["display_name"], entry["password"],
-            Role(entry["role"]), entry.get("wards", []),
-        )  # fmt: skip
+            entry["email"],
+            entry["display_name"],
+            entry["password"],
+            Role(entry["role"]),
+            entry.get("wards", []),
+        )
         counts["users created"] += 1
     return counts
 

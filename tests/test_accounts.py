@@ -87,8 +87,8 @@ def test_database_refuses_a_duplicate_written_around_the_service(make_user):
     with pytest.raises(IntegrityError) as raised, db.session.begin_nested():
         db.session.execute(
             text(
-                "INSERT INTO users (email, display_name, password_hash, role) "
-                "VALUES ('taro@example.JP', '偽物', 'x', 'resident')"
+                "INSERT INTO users (email, display_name, password_hash, role, session_token, "
+                "locale) VALUES ('taro@example.JP', '偽物', 'x', 'resident', 'token', 'ja')"
             )
         )
     assert raised.value.orig.diag.constraint_name == "uq_users_email_lower"

@@ -27,6 +27,9 @@ HIROBA_TABLES = {
     "places",
     "opening_hours",
     "review_events",
+    "place_revisions",
+    "place_photos",
+    "notifications",
 }
 # Our own functions (first migration): the derive trigger, search folding, the ½ mesh, …
 OUR_FUNCTIONS = """

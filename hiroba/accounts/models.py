@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -38,6 +39,10 @@ staff_districts = Table(
 )
 
 
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -46,8 +51,17 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(60))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"), default=Role.RESIDENT)
+    # What sessions and remember-me cookies carry instead of the id; rotating it (password
+    # change, "log out everywhere") signs every one of them out.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    locale: Mapped[str] = mapped_column(String(5), default="ja")  # for emails
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     wards: Mapped[list[District]] = relationship(secondary=staff_districts, order_by=District.code)
+
+    def get_id(self) -> str:
+        """Flask-Login's identifier: the rotating session token, never the primary key."""
+        return self.session_token
 
     @property
     def ward_codes(self) -> set[str]:

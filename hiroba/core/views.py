@@ -47,7 +47,11 @@ def set_language(code: str):
     response = redirect(target)
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie(
-            LANGUAGE_COOKIE, code, max_age=ONE_YEAR, samesite="Lax",
-            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True,
-        )  # fmt: skip
+            LANGUAGE_COOKIE,
+            code,
+            max_age=ONE_YEAR,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+        )
     return response

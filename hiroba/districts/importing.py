@@ -101,8 +101,14 @@ def read_districts(
             if attrs is None or (wanted and attrs["code"] not in wanted):
                 continue
             geom = shape(feature["geometry"])
-        except (InvalidCode, KeyError, TypeError, ValueError, AttributeError,
-                shapely.errors.GEOSException) as exc:  # fmt: skip
+        except (
+            InvalidCode,
+            KeyError,
+            TypeError,
+            ValueError,
+            AttributeError,
+            shapely.errors.GEOSException,
+        ) as exc:
             raise DistrictFileError(f"feature {index}: {exc}") from exc
         if geom.geom_type not in ("Polygon", "MultiPolygon"):
             raise DistrictFileError(f"feature {index}: {geom.geom_type} is not an area")

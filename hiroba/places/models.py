@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
@@ -35,6 +36,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hiroba.accounts.models import User
@@ -68,12 +70,16 @@ class Place(db.Model):
         vocabulary_array_check("amenities", Amenity),
         vocabulary_array_check("accessibility", Accessibility),
         vocabulary_array_check("conditions", Condition),
-        Index("ix_places_search_text_trgm", "search_text",
-              postgresql_using="gin", postgresql_ops={"search_text": "gin_trgm_ops"}),
+        Index(
+            "ix_places_search_text_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
         Index("ix_places_amenities", "amenities", postgresql_using="gin"),
         Index("ix_places_accessibility", "accessibility", postgresql_using="gin"),
         Index("ix_places_conditions", "conditions", postgresql_using="gin"),
-    )  # fmt: skip
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -124,6 +130,11 @@ class Place(db.Model):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     website_url: Mapped[str | None] = mapped_column(String(500))
 
+    # 代理登録: staff registered the place for an owner who does not use the web.
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    proxy_consent_note: Mapped[str | None] = mapped_column(String(500))
+
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
@@ -131,7 +142,8 @@ class Place(db.Model):
     )
     version: Mapped[int] = mapped_column(Integer)
 
-    owner: Mapped[User] = relationship()
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    registered_by: Mapped[User | None] = relationship(foreign_keys=[registered_by_id])
     district: Mapped[District] = relationship(viewonly=True)
     opening_hours: Mapped[list[OpeningPeriod]] = relationship(
         back_populates="place",
@@ -169,3 +181,50 @@ class OpeningPeriod(db.Model):
     closes_minute: Mapped[int] = mapped_column(SmallInteger)
 
     place: Mapped[Place] = relationship(back_populates="opening_hours")
+
+
+class RevisionStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class PlaceRevision(db.Model):
+    """Proposed new values for an approved place, reviewed before they replace the public ones.
+
+    ``values`` holds the raw input as the place form sends it (JSON), cleaned again when applied.
+    At most one revision per place is pending at a time.
+    """
+
+    __tablename__ = "place_revisions"
+    __table_args__ = (
+        Index(
+            "uq_place_revisions_one_pending",
+            "place_id",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    values: Mapped[dict] = mapped_column(JSONB)
+    status: Mapped[RevisionStatus] = mapped_column(
+        enum_column(RevisionStatus, "revision_status"), default=RevisionStatus.PENDING
+    )
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer)
+
+    place: Mapped[Place] = relationship()
+    proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    __mapper_args__ = {"version_id_col": version}

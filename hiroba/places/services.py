@@ -19,7 +19,8 @@ from hiroba.review.services import record_creation
 REFUSALS = {OUTSIDE_DISTRICTS: OutsideDistricts}
 
 
-def _apply(place: Place, values: Mapping[str, Any]) -> None:
+def apply_values(place: Place, values: Mapping[str, Any]) -> None:
+    """Copy cleaned values (``clean_place_values``) onto the model."""
     for field, value in values.items():
         if field == "location":
             place.location = geo.to_db(value)
@@ -40,7 +41,7 @@ def create_place(owner: User, raw: Mapping[str, Any]) -> Place:
     """A new draft listing owned by ``owner``; ValidationFailed (nothing written) if wrong."""
     values = clean_place_values(raw)
     place = Place(owner=owner, status=PlaceStatus.DRAFT)
-    _apply(place, values)
+    apply_values(place, values)
     with guarded_write(REFUSALS):
         db.session.add(place)
     record_creation(place, owner)
@@ -51,12 +52,13 @@ def create_place(owner: User, raw: Mapping[str, Any]) -> Place:
 def update_place(
     place: Place, actor: User, raw: Mapping[str, Any], expected_version: int | None = None
 ) -> Place:
-    """Replace the listing's values; ``expected_version`` guards against lost updates."""
-    if not can_edit_place(actor, place):
+    """Replace the values of a listing not yet published; ``expected_version`` guards against
+    lost updates. (Published listings change through ``revisions.propose_revision``.)"""
+    if not can_edit_place(actor, place) or place.status == PlaceStatus.APPROVED:
         raise PermissionDenied()
     if expected_version is not None and expected_version != place.version:
         raise EditConflict()
     values = clean_place_values(raw)
     with guarded_write(REFUSALS):
-        _apply(place, values)
+        apply_values(place, values)
     return place

@@ -203,8 +203,13 @@ def _clean_footprint(c: _Cleaner, point: Point | None, precision) -> Polygon | N
     if footprint is None:
         return None
     if precision == LocationPrecision.APPROXIMATE:
-        c.fail("footprint", _l("An outline would show exactly where the place is; "
-                               "remove it or choose the exact location."))  # fmt: skip
+        c.fail(
+            "footprint",
+            _l(
+                "An outline would show exactly where the place is; "
+                "remove it or choose the exact location."
+            ),
+        )
         return None
     if point is not None and not footprint.buffer(FOOTPRINT_TOLERANCE_DEG).covers(point):
         c.fail("footprint", _l("The outline must surround the place's point on the map."))

@@ -7,6 +7,7 @@ TRUNCATE on ``review_events``.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -15,6 +16,16 @@ from hiroba.accounts.models import User
 from hiroba.columns import enum_column
 from hiroba.extensions import db
 from hiroba.places.models import PlaceStatus
+
+
+class ReviewAction(StrEnum):
+    """What an event records: a status change of the listing, or a step of a revision."""
+
+    TRANSITION = "transition"
+    REVISION_PROPOSED = "revision_proposed"
+    REVISION_APPROVED = "revision_approved"
+    REVISION_REJECTED = "revision_rejected"
+    REVISION_WITHDRAWN = "revision_withdrawn"
 
 
 class ReviewEvent(db.Model):
@@ -27,6 +38,10 @@ class ReviewEvent(db.Model):
         enum_column(PlaceStatus, "review_from_status")
     )
     to_status: Mapped[PlaceStatus] = mapped_column(enum_column(PlaceStatus, "review_to_status"))
+    action: Mapped[ReviewAction] = mapped_column(
+        enum_column(ReviewAction, "review_action"), default=ReviewAction.TRANSITION
+    )
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("place_revisions.id"))
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -1,4 +1,9 @@
-"""Status changes of listings, each written to the append-only review history."""
+"""Status changes of listings, each written to the append-only review history.
+
+Every decision may carry the version of the place the actor was looking at: if someone else
+changed the place since, the decision is refused (``EditConflict``) instead of silently
+overriding theirs — and the database's version check catches the race the Python check cannot.
+"""
 
 from __future__ import annotations
 
@@ -8,68 +13,128 @@ from flask_babel import lazy_gettext as _l
 
 from hiroba.accounts.models import User
 from hiroba.database import guarded_write
-from hiroba.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from hiroba.errors import EditConflict, InvalidTransition, PermissionDenied, ValidationFailed
 from hiroba.extensions import db
+from hiroba.notifications.models import NotificationKind
+from hiroba.notifications.services import notify_owner, notify_reviewers
 from hiroba.permissions import can_transition_place
-from hiroba.places.models import Place, PlaceStatus
+from hiroba.places.models import Place, PlaceRevision, PlaceStatus
 from hiroba.places.vocabulary import label
-from hiroba.review.models import ReviewEvent
+from hiroba.review.models import ReviewAction, ReviewEvent
 from hiroba.review.workflow import REASON_REQUIRED, parties_for
 
+MAX_REASON = 2000
 
-def record_creation(place: Place, actor: User) -> ReviewEvent:
-    """The first event of every listing: created as a draft."""
-    event = ReviewEvent(place_id=place.id, actor_id=actor.id, to_status=place.status)
+# Who hears about a status change, and what they are told.
+OWNER_NEWS = {
+    PlaceStatus.APPROVED: NotificationKind.PLACE_APPROVED,
+    PlaceStatus.CHANGES_REQUESTED: NotificationKind.CHANGES_REQUESTED,
+    PlaceStatus.REJECTED: NotificationKind.PLACE_REJECTED,
+    PlaceStatus.ARCHIVED: NotificationKind.PLACE_ARCHIVED,
+}
+
+
+def check_version(obj: Place | PlaceRevision, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != obj.version:
+        raise EditConflict()
+
+
+def clean_reason(reason: str | None, required: bool) -> str | None:
+    reason = (reason or "").strip() or None
+    if required and not reason:
+        raise ValidationFailed({"reason": _l("Please give a reason for the owner.")})
+    if reason and len(reason) > MAX_REASON:
+        raise ValidationFailed({"reason": _l("At most %(n)d characters.", n=MAX_REASON)})
+    return reason
+
+
+def record_event(
+    place: Place,
+    actor: User | None,
+    action: ReviewAction = ReviewAction.TRANSITION,
+    from_status: PlaceStatus | None = None,
+    reason: str | None = None,
+    revision: PlaceRevision | None = None,
+) -> ReviewEvent:
+    """Append one event to the place's history (to_status is the place's status now)."""
+    event = ReviewEvent(
+        place_id=place.id,
+        actor_id=actor.id if actor else None,
+        action=action,
+        from_status=from_status,
+        to_status=place.status,
+        reason=reason,
+        revision_id=revision.id if revision else None,
+    )
     db.session.add(event)
     return event
 
 
+def record_creation(place: Place, actor: User) -> ReviewEvent:
+    """The first event of every listing: created as a draft."""
+    return record_event(place, actor)
+
+
 def change_status(
-    place: Place, to_status: PlaceStatus, actor: User, reason: str | None = None
+    place: Place,
+    to_status: PlaceStatus,
+    actor: User,
+    reason: str | None = None,
+    expected_version: int | None = None,
 ) -> ReviewEvent:
     """Move ``place`` to ``to_status`` if the workflow allows it and ``actor`` may do it."""
+    check_version(place, expected_version)
     if not parties_for(place.status, to_status):
         raise InvalidTransition(
-            _l("A listing cannot go from “%(old)s” to “%(new)s”.",
-               old=label(place.status), new=label(to_status))
-        )  # fmt: skip
+            _l(
+                "A listing cannot go from “%(old)s” to “%(new)s”.",
+                old=label(place.status),
+                new=label(to_status),
+            )
+        )
     if not can_transition_place(actor, place, to_status):
         raise PermissionDenied()
-    reason = (reason or "").strip() or None
-    if to_status in REASON_REQUIRED and not reason:
-        raise ValidationFailed({"reason": _l("Please give a reason for the owner.")})
-    if reason and len(reason) > 2000:
-        raise ValidationFailed({"reason": _l("At most %(n)d characters.", n=2000)})
-    event = ReviewEvent(
-        place_id=place.id,
-        actor_id=actor.id,
-        from_status=place.status,
-        to_status=to_status,
-        reason=reason,
-    )
+    reason = clean_reason(reason, required=to_status in REASON_REQUIRED)
+    from_status = place.status
+    now = datetime.now(UTC)
     with guarded_write({}):
         place.status = to_status
+        if to_status == PlaceStatus.PENDING:
+            place.submitted_at = now
         if to_status == PlaceStatus.APPROVED:
-            place.last_confirmed_at = datetime.now(UTC)
-        db.session.add(event)
+            place.last_confirmed_at = now
+    event = record_event(place, actor, from_status=from_status, reason=reason)
+    if to_status == PlaceStatus.PENDING:
+        notify_reviewers(place, NotificationKind.PLACE_SUBMITTED, actor)
+    elif to_status in OWNER_NEWS:
+        notify_owner(place, OWNER_NEWS[to_status], actor, reason)
+    db.session.flush()
     return event
 
 
-def submit(place: Place, owner: User) -> ReviewEvent:
-    return change_status(place, PlaceStatus.PENDING, owner)
+def submit(place: Place, owner: User, expected_version: int | None = None) -> ReviewEvent:
+    return change_status(place, PlaceStatus.PENDING, owner, expected_version=expected_version)
 
 
-def approve(place: Place, reviewer: User, note: str | None = None) -> ReviewEvent:
-    return change_status(place, PlaceStatus.APPROVED, reviewer, note)
+def approve(
+    place: Place, reviewer: User, note: str | None = None, expected_version: int | None = None
+) -> ReviewEvent:
+    return change_status(place, PlaceStatus.APPROVED, reviewer, note, expected_version)
 
 
-def request_changes(place: Place, reviewer: User, reason: str) -> ReviewEvent:
-    return change_status(place, PlaceStatus.CHANGES_REQUESTED, reviewer, reason)
+def request_changes(
+    place: Place, reviewer: User, reason: str, expected_version: int | None = None
+) -> ReviewEvent:
+    return change_status(place, PlaceStatus.CHANGES_REQUESTED, reviewer, reason, expected_version)
 
 
-def reject(place: Place, reviewer: User, reason: str) -> ReviewEvent:
-    return change_status(place, PlaceStatus.REJECTED, reviewer, reason)
+def reject(
+    place: Place, reviewer: User, reason: str, expected_version: int | None = None
+) -> ReviewEvent:
+    return change_status(place, PlaceStatus.REJECTED, reviewer, reason, expected_version)
 
 
-def archive(place: Place, actor: User, reason: str | None = None) -> ReviewEvent:
-    return change_status(place, PlaceStatus.ARCHIVED, actor, reason)
+def archive(
+    place: Place, actor: User, reason: str | None = None, expected_version: int | None = None
+) -> ReviewEvent:
+    return change_status(place, PlaceStatus.ARCHIVED, actor, reason, expected_version)

@@ -1,0 +1,5 @@
+"""Administration: users, roles and staff wards."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)

@@ -1,0 +1,159 @@
+"""Telling people about decisions: in the app always, by email when it can be sent.
+
+``notify_*`` add notification rows in the caller's transaction (flush, never commit). Emails go
+out after the request has committed (``deliver_after_request``) or from the
+``send-notifications`` command; a failed send is counted and retried later, and never undoes
+the decision it reports.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from flask import Flask, Response, current_app, g
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from hiroba import mail
+from hiroba.accounts.models import Role, User
+from hiroba.extensions import db
+from hiroba.notifications.models import Notification, NotificationKind
+from hiroba.places.models import Place
+
+log = logging.getLogger(__name__)
+MAX_EMAIL_ATTEMPTS = 5
+
+SUBJECTS = {
+    NotificationKind.PLACE_SUBMITTED: _l("New place to review: %(place)s"),
+    NotificationKind.REVISION_SUBMITTED: _l("Changes to review: %(place)s"),
+    NotificationKind.PLACE_APPROVED: _l("Your place is published: %(place)s"),
+    NotificationKind.CHANGES_REQUESTED: _l("Changes requested for %(place)s"),
+    NotificationKind.PLACE_REJECTED: _l("Your place was not accepted: %(place)s"),
+    NotificationKind.PLACE_ARCHIVED: _l("Listing archived: %(place)s"),
+    NotificationKind.REVISION_APPROVED: _l("Your changes are published: %(place)s"),
+    NotificationKind.REVISION_REJECTED: _l("Your changes were not accepted: %(place)s"),
+}
+FOR_STAFF = {NotificationKind.PLACE_SUBMITTED, NotificationKind.REVISION_SUBMITTED}
+
+
+def message(notification: Notification) -> str:
+    """The one-line text of a notification, in the current language."""
+    name = notification.place.name if notification.place else ""
+    return str(SUBJECTS[notification.kind] % {"place": name})
+
+
+def _add(
+    user_ids: Iterable[int],
+    kind: NotificationKind,
+    place: Place,
+    actor: User | None,
+    reason: str | None,
+) -> list[Notification]:
+    actor_id = actor.id if actor else None
+    added = [
+        Notification(user_id=uid, kind=kind, place_id=place.id, actor_id=actor_id, reason=reason)
+        for uid in sorted(set(user_ids))
+        if uid != actor_id  # nobody is told about their own action
+    ]
+    db.session.add_all(added)
+    db.session.flush()
+    g.setdefault("hiroba_new_notifications", []).extend(n.id for n in added)
+    return added
+
+
+def ward_reviewers(place: Place) -> list[int]:
+    """Staff of the place's ward; admins when the ward has no staff yet."""
+    staff = db.session.scalars(
+        select(User.id).where(User.role == Role.STAFF, User.wards.any(code=place.district_code))
+    ).all()
+    if staff:
+        return list(staff)
+    return list(db.session.scalars(select(User.id).where(User.role == Role.ADMIN)))
+
+
+def notify_reviewers(place: Place, kind: NotificationKind, actor: User) -> list[Notification]:
+    return _add(ward_reviewers(place), kind, place, actor, None)
+
+
+def notify_owner(
+    place: Place, kind: NotificationKind, actor: User, reason: str | None = None
+) -> list[Notification]:
+    return _add([place.owner_id], kind, place, actor, reason)
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None)
+        )
+    )
+
+
+def for_user(user: User, limit: int = 100):
+    """Newest first: a select of the user's notifications."""
+    return (
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+    )
+
+
+def mark_all_read(user: User) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=datetime.now(UTC))
+    )
+
+
+def _email_body(notification: Notification) -> str:
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    path = "/staff/queue" if notification.kind in FOR_STAFF else "/me/places"
+    lines = [message(notification)]
+    if notification.reason:
+        lines += ["", str(_l("Reason:")), notification.reason]
+    lines += ["", f"{base}{path}", "", str(_l("hiroba — places where neighbours meet"))]
+    return "\n".join(lines)
+
+
+def deliver(ids: Iterable[int] | None = None) -> int:
+    """Email the given (or all) unsent notifications; returns how many were sent."""
+    stmt = select(Notification).where(
+        Notification.emailed_at.is_(None), Notification.email_attempts < MAX_EMAIL_ATTEMPTS
+    )
+    if ids is not None:
+        stmt = stmt.where(Notification.id.in_(list(ids)))
+    sent = 0
+    for notification in db.session.scalars(stmt.order_by(Notification.id)).all():
+        with force_locale(notification.user.locale):
+            subject, body = message(notification), _email_body(notification)
+        notification.email_attempts += 1
+        try:
+            mail.sender().send(notification.user.email, subject, body)
+        except mail.MailError as exc:
+            log.warning(
+                "notification %s not emailed (attempt %s): %s",
+                notification.id,
+                notification.email_attempts,
+                exc,
+            )
+        else:
+            notification.emailed_at = datetime.now(UTC)
+            sent += 1
+        db.session.commit()
+    return sent
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def deliver_after_request(response: Response) -> Response:
+        """Email what this request decided — only what it committed (rolled-back rows are gone)."""
+        ids = g.pop("hiroba_new_notifications", None)
+        if ids:
+            db.session.rollback()  # anything uncommitted by now was not meant to be kept
+            deliver(ids)
+        return response
