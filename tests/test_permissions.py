@@ -1,0 +1,139 @@
+"""Truth tables for every permission predicate: who may do what to which place.
+
+The expected answers are written out here from the rules (DESIGN.md §3, §6 and issue #3), not
+derived from the code under test, so a wrong rule fails a row. The objects are real model
+instances, not saved: the predicates decide from the objects alone.
+"""
+
+from itertools import product
+
+import pytest
+from flask_login import AnonymousUserMixin
+
+from hiroba import permissions as p
+from hiroba.accounts.models import Role, User
+from hiroba.districts.models import District
+from hiroba.photos.models import PlacePhoto
+from hiroba.places.models import Place, PlaceRevision, PlaceStatus
+
+WARD, OTHER_WARD = "141330", "141348"
+OWNER_ID = 10
+
+# Each actor: (user object factory, their relation to the place).
+ACTORS = {
+    "anonymous": lambda: AnonymousUserMixin(),
+    "resident": lambda: User(id=1, role=Role.RESIDENT, wards=[]),
+    "owner": lambda: User(id=OWNER_ID, role=Role.RESIDENT, wards=[]),
+    "staff_of_ward": lambda: User(id=2, role=Role.STAFF, wards=[District(code=WARD)]),
+    "staff_elsewhere": lambda: User(id=3, role=Role.STAFF, wards=[District(code=OTHER_WARD)]),
+    "staff_without_wards": lambda: User(id=4, role=Role.STAFF, wards=[]),
+    "staff_owner": lambda: User(id=OWNER_ID, role=Role.STAFF, wards=[District(code=WARD)]),
+    "admin": lambda: User(id=5, role=Role.ADMIN, wards=[]),
+    "admin_owner": lambda: User(id=OWNER_ID, role=Role.ADMIN, wards=[]),
+}
+OWNERS = {"owner", "staff_owner", "admin_owner"}
+WARD_STAFF = {"staff_of_ward", "staff_owner", "admin", "admin_owner"}  # admins: every ward
+STATUSES = list(PlaceStatus)
+
+
+def place(status: PlaceStatus) -> Place:
+    return Place(id=1, owner_id=OWNER_ID, status=status, district_code=WARD)
+
+
+def cases(expected):
+    """Parametrise over every actor × status with ``expected(actor, status)``."""
+    return pytest.mark.parametrize(
+        ("actor", "status", "allowed"),
+        [(a, s, expected(a, s)) for a, s in product(ACTORS, STATUSES)],
+        ids=[f"{a}-{s.value}" for a, s in product(ACTORS, STATUSES)],
+    )
+
+
+@cases(lambda a, s: s == PlaceStatus.APPROVED or a in OWNERS | WARD_STAFF)
+def test_can_view_place(actor, status, allowed):
+    assert p.can_view_place(ACTORS[actor](), place(status)) is allowed
+
+
+@cases(lambda a, s: a in OWNERS | WARD_STAFF)
+def test_can_see_exact_location(actor, status, allowed):
+    """The exact point of a home: owner and the ward's staff, whatever the status."""
+    assert p.can_see_exact_location(ACTORS[actor](), place(status)) is allowed
+
+
+EDITABLE = {PlaceStatus.DRAFT, PlaceStatus.CHANGES_REQUESTED, PlaceStatus.APPROVED}
+
+
+@cases(lambda a, s: a in OWNERS and s in EDITABLE)
+def test_can_edit_place(actor, status, allowed):
+    """Only the owner edits, and not while under review, rejected or archived."""
+    assert p.can_edit_place(ACTORS[actor](), place(status)) is allowed
+
+
+@cases(lambda a, s: a in WARD_STAFF and a not in OWNERS)
+def test_can_review_place(actor, status, allowed):
+    """Staff of the ward or admins, never the place's own owner."""
+    assert p.can_review_place(ACTORS[actor](), place(status)) is allowed
+
+
+@cases(lambda a, s: a in OWNERS | WARD_STAFF)
+def test_can_view_history(actor, status, allowed):
+    assert p.can_view_history(ACTORS[actor](), place(status)) is allowed
+
+
+@pytest.mark.parametrize(
+    ("actor", "allowed"),
+    [(a, a in {"staff_of_ward", "staff_elsewhere", "staff_owner", "admin", "admin_owner"})
+     for a in ACTORS],
+)  # fmt: skip
+def test_can_use_staff_pages(actor, allowed):
+    """Staff need at least one ward; residents and anonymous visitors never get in."""
+    assert p.can_use_staff_pages(ACTORS[actor]()) is allowed
+
+
+@pytest.mark.parametrize(("actor", "allowed"), [(a, a.startswith("admin")) for a in ACTORS])
+def test_can_manage_users(actor, allowed):
+    assert p.can_manage_users(ACTORS[actor]()) is allowed
+
+
+@pytest.mark.parametrize(
+    ("actor", "ward", "allowed"),
+    [(a, w, a in WARD_STAFF if w == WARD else a in {"staff_elsewhere", "admin", "admin_owner"})
+     for a, w in product(ACTORS, (WARD, OTHER_WARD))],
+)  # fmt: skip
+def test_can_register_on_behalf(actor, ward, allowed):
+    """代理登録 only in one's own wards (admins everywhere)."""
+    assert p.can_register_on_behalf(ACTORS[actor](), ward) is allowed
+
+
+@pytest.mark.parametrize(
+    ("actor", "proposer", "allowed"),
+    [
+        (a, proposer, a in WARD_STAFF and a not in OWNERS and proposer != "reviewer")
+        for a, proposer in product(ACTORS, ("owner", "reviewer"))
+    ],
+)
+def test_can_decide_revision(actor, proposer, allowed):
+    """Reviewers of the place decide on its revisions, never on changes they proposed."""
+    user = ACTORS[actor]()
+    proposer_id = getattr(user, "id", None) if proposer == "reviewer" else OWNER_ID
+    revision = PlaceRevision(place=place(PlaceStatus.APPROVED), proposed_by_id=proposer_id)
+    if proposer == "reviewer" and proposer_id is None:
+        allowed = False  # anonymous visitors propose nothing and decide nothing
+    assert p.can_decide_revision(user, revision) is allowed
+
+
+@pytest.mark.parametrize("in_revision", [False, True])
+@cases(lambda a, s: (s == PlaceStatus.APPROVED) or a in OWNERS | WARD_STAFF)
+def test_can_view_photo(actor, status, allowed, in_revision):
+    """Public only when the place is published and the photo is not waiting for review."""
+    photo = PlacePhoto(place=place(status), revision_id=7 if in_revision else None)
+    if in_revision and actor not in OWNERS | WARD_STAFF:
+        allowed = False
+    assert p.can_view_photo(ACTORS[actor](), photo) is allowed
+
+
+def test_every_predicate_has_a_truth_table():
+    """A new predicate without a table here fails this test."""
+    tested = {name[len("test_") :] for name in globals() if name.startswith("test_can_")}
+    untested = {name for name in p.PREDICATES if name.startswith("can_")} - tested
+    assert untested <= {"can_transition_place"}, untested  # tabled in tests/test_review.py
