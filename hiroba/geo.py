@@ -13,9 +13,11 @@ from typing import Any
 
 import shapely
 from flask_babel import lazy_gettext as _l
+from geoalchemy2 import Geometry
 from geoalchemy2.elements import WKBElement
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
+from sqlalchemy import literal
 
 from hiroba.errors import InvalidGeometry
 
@@ -146,6 +148,11 @@ def area_km2(geom) -> float:
 
 def to_db(geom) -> WKBElement:
     return from_shape(geom, srid=SRID)
+
+
+def sql_value(geom):
+    """A geometry as a typed SQL value, for use as an argument of PostGIS functions."""
+    return literal(to_db(geom), Geometry(srid=SRID))
 
 
 def from_db(element: WKBElement | None):

@@ -3,7 +3,7 @@
 Idempotent: districts are upserted, users and places that already exist (by email, and by
 owner + name) are left alone, so a second run changes nothing. Each place is walked through
 the real workflow to its seeded status, reviewed by staff of its ward, which also fills the
-review history.
+review history; ``proposed_changes`` become a revision waiting for review.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from hiroba.districts.services import import_districts
 from hiroba.errors import HirobaError
 from hiroba.extensions import db
 from hiroba.places.models import Place, PlaceStatus
+from hiroba.places.revisions import propose_revision
 from hiroba.places.services import create_place
+from hiroba.places.values import raw_from_place
 from hiroba.review import services as review
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -82,6 +84,10 @@ def load_places(path: Path) -> Counter:
         values["opening_hours"] = expand_days(props.get("opening_hours") or [])
         place = create_place(owner, values)
         walk_to_status(place, owner, PlaceStatus(props["status"]), props.get("review_reason"))
+        if props.get("proposed_changes"):
+            # An owner's edit of the published listing, waiting for review.
+            propose_revision(place, owner, {**raw_from_place(place), **props["proposed_changes"]})
+            counts["revisions proposed"] += 1
         counts["places created"] += 1
     return counts
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
+from hiroba import geo
 from hiroba.districts.models import District
 from hiroba.extensions import db
 
@@ -25,6 +26,12 @@ def extent() -> tuple[tuple[float, float], tuple[float, float]] | None:
         )
     ).one()
     return None if box[0] is None else ((box[0], box[1]), (box[2], box[3]))
+
+
+def district_at(point) -> District | None:
+    """The district covering ``point`` (a Shapely point), decided as the database decides it."""
+    code = db.session.scalar(select(func.hiroba_district_at(geo.sql_value(point))))
+    return db.session.get(District, code) if code else None
 
 
 def all_districts() -> Select:

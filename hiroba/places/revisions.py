@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from hiroba import geo
 from hiroba.accounts.models import User
 from hiroba.database import OUTSIDE_DISTRICTS, guarded_write
+from hiroba.districts.queries import district_at
 from hiroba.errors import (
     EditConflict,
     InvalidTransition,
@@ -49,8 +49,7 @@ def pending_revision(place: Place) -> PlaceRevision | None:
 
 def _check_inside_a_district(values: dict[str, Any]) -> None:
     """Refuse now what the database would refuse when the revision is applied."""
-    district = db.session.scalar(select(func.hiroba_district_at(geo.to_db(values["location"]))))
-    if district is None:
+    if district_at(values["location"]) is None:
         raise OutsideDistricts()
 
 
