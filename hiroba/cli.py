@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from hiroba.accounts.models import Role
+from hiroba.accounts.services import create_user, find_user_by_email
 from hiroba.districts.importing import DistrictFileError, read_districts, read_english_names
 from hiroba.districts.services import import_districts
-from hiroba.errors import HirobaError
+from hiroba.errors import HirobaError, ValidationFailed
 from hiroba.extensions import db
+
+ADMIN_PASSWORD_ENV = "HIROBA_ADMIN_PASSWORD"
 
 
 def _fail(message: str) -> None:
@@ -83,7 +88,35 @@ def send_notifications_command() -> None:
     click.echo(f"sent: {deliver()}")
 
 
+@click.command("create-admin")
+@with_appcontext
+@click.option("--email", required=True, help="Email address of the administrator.")
+@click.option("--name", required=True, help="Display name of the administrator.")
+def create_admin_command(email: str, name: str) -> None:
+    """Create an administrator account (the password is asked for twice, or read from
+    HIROBA_ADMIN_PASSWORD). Nothing changes if this email is already an administrator."""
+    existing = find_user_by_email(email)
+    if existing is not None:
+        if existing.role == Role.ADMIN:
+            click.echo(f"{existing.email} is already an administrator; nothing changed.")
+            return
+        _fail(
+            f"An account with the email {existing.email} already exists and is not an "
+            "administrator. An administrator can change its role on /admin/users."
+        )
+    password = os.environ.get(ADMIN_PASSWORD_ENV) or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        user = create_user(email, name, password, Role.ADMIN)
+    except ValidationFailed as error:
+        _fail("\n".join(f"{field}: {message}" for field, message in error.errors.items()))
+    db.session.commit()
+    click.echo(f"Administrator {user.email} created.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(import_districts_command)
     app.cli.add_command(send_notifications_command)
+    app.cli.add_command(create_admin_command)

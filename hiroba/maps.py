@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import folium
+import shapely
 from flask import url_for
 from markupsafe import Markup
 from shapely.geometry import Point
@@ -32,6 +33,10 @@ MARKERCLUSTER = {
         "vendor/leaflet.markercluster/MarkerCluster.Default.css",
     ],
     "js": ["vendor/leaflet.markercluster/leaflet.markercluster.js"],
+}
+LEAFLET_DRAW = {
+    "css": ["vendor/leaflet-draw/leaflet.draw.css"],
+    "js": ["vendor/leaflet-draw/leaflet.draw.js"],
 }
 
 WARD_STYLE = {"color": "#3b5b92", "weight": 2, "opacity": 0.7, "fillOpacity": 0.03}
@@ -85,10 +90,20 @@ def _render(fmap: folium.Map, extra_assets: list[dict[str, list[str]]]) -> Rende
     )
 
 
-def ward_outlines(fmap: folium.Map, wards_geojson: dict[str, Any] | None, name: str) -> None:
+def ward_outlines(
+    fmap: folium.Map,
+    wards_geojson: dict[str, Any] | None,
+    name: str,
+    *,
+    interactive: bool = True,
+) -> None:
     if wards_geojson and wards_geojson.get("features"):
         folium.GeoJson(
-            wards_geojson, name=name, style_function=lambda _feature: WARD_STYLE, control=True
+            wards_geojson,
+            name=name,
+            style_function=lambda _feature: WARD_STYLE,
+            control=True,
+            **({} if interactive else {"interactive": False}),
         ).add_to(fmap)
 
 
@@ -106,6 +121,21 @@ def places_map(
 
     ``bounds`` ((south, west), (north, east)) frames the map on the registry's wards.
     """
+    fmap = _framed_ward_map(
+        center, zoom, tile_layers, layer_names, wards_geojson, wards_name, bounds
+    )
+    return _render(fmap, [MARKERCLUSTER])
+
+
+def _framed_ward_map(
+    center: tuple[float, float],
+    zoom: int,
+    tile_layers: list[dict[str, Any]],
+    layer_names: dict[str, str],
+    wards_geojson: dict[str, Any] | None,
+    wards_name: str,
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None,
+) -> folium.Map:
     fmap = _base(center, zoom, tile_layers, layer_names)
     if bounds:
         framing = folium.map.FitBounds([list(bounds[0]), list(bounds[1])])
@@ -114,7 +144,27 @@ def places_map(
         framing.add_to(fmap)
     ward_outlines(fmap, wards_geojson, wards_name)
     folium.LayerControl(collapsed=True).add_to(fmap)
-    return _render(fmap, [MARKERCLUSTER])
+    return fmap
+
+
+def queue_map(
+    *,
+    center: tuple[float, float],
+    zoom: int,
+    tile_layers: list[dict[str, Any]],
+    layer_names: dict[str, str],
+    wards_geojson: dict[str, Any] | None,
+    wards_name: str,
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None,
+) -> RenderedMap:
+    """The staff queue's map: the reviewer's wards, framed; pending items come from the browser.
+
+    No clustering: a ward's queue is short, and each waiting item should stay visible.
+    """
+    fmap = _framed_ward_map(
+        center, zoom, tile_layers, layer_names, wards_geojson, wards_name, bounds
+    )
+    return _render(fmap, [])
 
 
 def place_map(
@@ -138,6 +188,85 @@ def place_map(
         folium.Marker(location=geo.latlon(point)).add_to(fmap)
     else:
         folium.Marker(location=geo.latlon(point)).add_to(fmap)
+    if len(tile_layers) > 1:
+        folium.LayerControl(collapsed=True).add_to(fmap)
+    return _render(fmap, [])
+
+
+def place_editor_map(
+    *,
+    center: tuple[float, float],
+    zoom: int,
+    tile_layers: list[dict[str, Any]],
+    layer_names: dict[str, str],
+    wards_geojson: dict[str, Any] | None,
+    wards_name: str,
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    point: Point | None = None,
+) -> RenderedMap:
+    """The owner's map on the place form: base layers and ward outlines, framed on the place's
+    point if it has one, else on the wards.
+
+    The marker and the footprint are not drawn here: ``static/js/place-form.js`` reads them
+    from the form's inputs and writes them back (Leaflet.draw, without folium's Draw plugin,
+    whose export button and pop-ups the form does not want). Ward outlines let clicks through,
+    so a click anywhere sets the point.
+    """
+    start = geo.latlon(point) if point is not None else center
+    fmap = _base(start, 17 if point is not None else zoom, tile_layers, layer_names)
+    if bounds and point is None:
+        framing = folium.map.FitBounds([list(bounds[0]), list(bounds[1])])
+        framing.options["animate"] = False
+        framing.add_to(fmap)
+    ward_outlines(fmap, wards_geojson, wards_name, interactive=False)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    return _render(fmap, [LEAFLET_DRAW])
+
+
+PROPOSED_STYLE = {"color": "#1d4ed8", "weight": 3, "dashArray": "6 4", "fillOpacity": 0.1}
+PUBLIC_AREA_STYLE = {"color": "#52606d", "weight": 1, "dashArray": "2 4", "fillOpacity": 0.05}
+
+
+def review_map(
+    *,
+    point: Point,
+    footprint,
+    tile_layers: list[dict[str, Any]],
+    layer_names: dict[str, str],
+    public_point: Point | None = None,
+    proposed_point: Point | None = None,
+    proposed_footprint=None,
+) -> RenderedMap:
+    """The reviewer's map of one place: the exact point and outline, what the public sees
+    of an approximate place (``public_point``), and a revision's proposed point and outline."""
+    fmap = _base(geo.latlon(point), 17, tile_layers, layer_names)
+    shown = [point]
+    if public_point is not None:
+        folium.Circle(
+            location=geo.latlon(public_point), radius=APPROXIMATE_RADIUS_M, **PUBLIC_AREA_STYLE
+        ).add_to(fmap)
+        shown.append(public_point)
+    if footprint is not None:
+        folium.GeoJson(
+            geo.to_geojson(footprint), style_function=lambda _f: PLACE_AREA_STYLE
+        ).add_to(fmap)
+        shown.append(footprint)
+    folium.Marker(location=geo.latlon(point)).add_to(fmap)
+    if proposed_footprint is not None:
+        folium.GeoJson(
+            geo.to_geojson(proposed_footprint), style_function=lambda _f: PROPOSED_STYLE
+        ).add_to(fmap)
+        shown.append(proposed_footprint)
+    if proposed_point is not None:
+        folium.CircleMarker(
+            location=geo.latlon(proposed_point), radius=9, **{**PROPOSED_STYLE, "fillOpacity": 0.6}
+        ).add_to(fmap)
+        shown.append(proposed_point)
+    if len(shown) > 1:
+        west, south, east, north = shapely.union_all(shown).bounds
+        framing = folium.map.FitBounds([[south, west], [north, east]], max_zoom=17)
+        framing.options["animate"] = False
+        framing.add_to(fmap)
     if len(tile_layers) > 1:
         folium.LayerControl(collapsed=True).add_to(fmap)
     return _render(fmap, [])

@@ -1,17 +1,27 @@
-"""Response security headers and the per-request CSP nonce.
+"""Response security headers, the per-request CSP nonce, and who is logged in.
 
 Scripts run only from our own origin or inline with this request's nonce (folium's map script);
 nothing loads from another host except map tiles, whose hosts come from the tile settings.
+
+Sessions and remember-me cookies carry the user's rotating session token, never the id, so that
+changing the password or "log out everywhere" revokes every one of them.
 """
 
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, flash, g, redirect, request
+from flask_babel import lazy_gettext as _l
+from flask_login import login_url
 
-from hiroba.extensions import db, login_manager
+from hiroba.config import ConfigError
+from hiroba.errors import problem_response, wants_problem_json
+from hiroba.extensions import login_manager
+
+MAX_REMEMBER = timedelta(days=30)
 
 
 def csp_nonce() -> str:
@@ -67,9 +77,44 @@ def init_app(app: Flask) -> None:
         return response
 
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    configure_login(app)
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from hiroba.accounts.models import User
 
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def remember_duration(value: object) -> timedelta:
+    """The remember-me lifetime: a timedelta (or seconds) of at most 30 days."""
+    duration = timedelta(seconds=value) if isinstance(value, int) else value
+    if not isinstance(duration, timedelta) or not timedelta(0) < duration <= MAX_REMEMBER:
+        raise ConfigError("REMEMBER_COOKIE_DURATION must be more than 0 and at most 30 days")
+    return duration
+
+
+def configure_login(app: Flask) -> None:
+    app.config["REMEMBER_COOKIE_DURATION"] = remember_duration(
+        app.config.get("REMEMBER_COOKIE_DURATION", MAX_REMEMBER)
+    )
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    # A session used from another browser (IP address or user agent) is no longer "fresh".
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(unauthorized)
+
+
+def load_user(session_token: str):
+    """The user a session or remember-me cookie belongs to, by its current session token."""
+    from hiroba.accounts.services import user_by_session_token
+
+    return user_by_session_token(session_token)
+
+
+def unauthorized() -> Response:
+    """Not logged in: the API answers 401 problem+json, pages send the visitor to log in."""
+    if wants_problem_json():
+        return problem_response(
+            401, _l("Login required"), _l("Log in to use this resource."), "unauthorized"
+        )
+    flash(str(login_manager.login_message), login_manager.login_message_category)
+    # Coming back after logging in only makes sense for pages, not for a form's POST.
+    next_url = request.url if request.method == "GET" else None
+    return redirect(login_url(login_manager.login_view, next_url=next_url))

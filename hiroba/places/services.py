@@ -5,15 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+from geoalchemy2 import Geometry
+from shapely.geometry import Point
+from sqlalchemy import bindparam, func, select
+
 from hiroba import geo
 from hiroba.accounts.models import User
+from hiroba.accounts.services import find_user_by_email
 from hiroba.database import OUTSIDE_DISTRICTS, guarded_write
-from hiroba.errors import EditConflict, OutsideDistricts, PermissionDenied
+from hiroba.districts.models import District
+from hiroba.errors import EditConflict, OutsideDistricts, PermissionDenied, ValidationFailed
 from hiroba.extensions import db
-from hiroba.permissions import can_edit_place
+from hiroba.permissions import can_edit_place, can_register_on_behalf
 from hiroba.places.models import OpeningPeriod, Place, PlaceStatus
 from hiroba.places.validation import clean_place_values
 from hiroba.review.services import record_creation
+from hiroba.text import has_forbidden_characters
 
 # The database decides the district (trigger ``places_derive``); its refusal becomes ours.
 REFUSALS = {OUTSIDE_DISTRICTS: OutsideDistricts}
@@ -37,16 +45,91 @@ def apply_values(place: Place, values: Mapping[str, Any]) -> None:
             setattr(place, field, value)
 
 
-def create_place(owner: User, raw: Mapping[str, Any]) -> Place:
-    """A new draft listing owned by ``owner``; ValidationFailed (nothing written) if wrong."""
-    values = clean_place_values(raw)
-    place = Place(owner=owner, status=PlaceStatus.DRAFT)
+def _insert(owner: User, values: Mapping[str, Any], actor: User, **extra: Any) -> Place:
+    place = Place(owner=owner, status=PlaceStatus.DRAFT, **extra)
     apply_values(place, values)
     with guarded_write(REFUSALS):
         db.session.add(place)
-    record_creation(place, owner)
+    record_creation(place, actor)
     db.session.flush()
     return place
+
+
+def create_place(owner: User, raw: Mapping[str, Any]) -> Place:
+    """A new draft listing owned by ``owner``; ValidationFailed (nothing written) if wrong."""
+    return _insert(owner, clean_place_values(raw), owner)
+
+
+def district_at(point: Point) -> District | None:
+    """The district whose boundary covers ``point`` (as the database will decide it), if any."""
+    # Typed, so that the driver is handed WKB it knows how to send.
+    typed = bindparam("point", geo.to_db(point), type_=Geometry("POINT", srid=geo.SRID))
+    code = db.session.scalar(select(func.hiroba_district_at(typed)))
+    return db.session.get(District, code) if code else None
+
+
+# 代理登録: what staff record about the owner they register a place for.
+MAX_CONSENT_NOTE = 300
+MAX_OWNER_NOTE = 190  # both share Place.proxy_consent_note (500)
+
+
+def _proxy_note(errors: dict[str, Any], field: str, value: str | None, limit: int, required: bool):
+    value = (value or "").replace("\r\n", "\n").strip()
+    if has_forbidden_characters(value, allowed="\n"):
+        errors[field] = _l("Contains characters that are not allowed.")
+    elif required and not value:
+        errors[field] = _l("Write how and when the owner agreed to this listing.")
+    elif len(value) > limit:
+        errors[field] = _l("At most %(n)d characters.", n=limit)
+    return value or None
+
+
+def _proxy_owner(errors: dict[str, Any], staff: User, owner_email: str | None) -> User:
+    email = (owner_email or "").strip()
+    if not email:
+        return staff
+    owner = find_user_by_email(email)
+    if owner is None:
+        errors["owner_email"] = _l("There is no account with this email address.")
+        return staff
+    return owner
+
+
+def register_on_behalf(
+    staff: User,
+    raw: Mapping[str, Any],
+    consent_note: str | None,
+    owner_email: str | None = None,
+    owner_note: str | None = None,
+) -> Place:
+    """代理登録: a draft listing that ``staff`` registers for an owner who does not use the web.
+
+    The owner is the account with ``owner_email`` if given, else ``staff`` holds the listing.
+    The consent note (required) and the owner's name and contact (optional) are kept in
+    ``proxy_consent_note``, for the owner and the ward's staff only. Staff register only in
+    their wards (checked on the ward of the point); every problem is reported at once.
+    """
+    errors: dict[str, Any] = {}
+    try:
+        values = clean_place_values(raw)
+    except ValidationFailed as error:
+        errors.update(error.errors)
+        values = None
+    consent = _proxy_note(errors, "consent_note", consent_note, MAX_CONSENT_NOTE, True)
+    contact = _proxy_note(errors, "owner_note", owner_note, MAX_OWNER_NOTE, False)
+    owner = _proxy_owner(errors, staff, owner_email)
+    if values is not None:
+        district = district_at(values["location"])
+        if district is None:
+            errors["location"] = OutsideDistricts().errors["location"]
+        elif not can_register_on_behalf(staff, district.code):
+            errors["location"] = _l(
+                "This point is in %(ward)s, which is not one of your wards.", ward=district.name_ja
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    note = "\n".join(part for part in (consent, contact) if part)
+    return _insert(owner, values, staff, registered_by_id=staff.id, proxy_consent_note=note)
 
 
 def update_place(

@@ -1,10 +1,13 @@
-"""Public pages: the map with its list of places, and one place."""
+"""Public pages: the map with its list of places, one place, and photos of places."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+import re
+
+from flask import Blueprint, current_app, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from hiroba import geo, maps
@@ -12,14 +15,19 @@ from hiroba.database import MAX_ID
 from hiroba.districts.queries import extent, outlines_geojson
 from hiroba.errors import NotFound
 from hiroba.extensions import db
-from hiroba.permissions import can_see_exact_location, can_view_place
-from hiroba.places.models import Place
+from hiroba.permissions import can_see_exact_location, can_view_photo, can_view_place
+from hiroba.photos.models import PlacePhoto
+from hiroba.photos.store import path_for
+from hiroba.places.models import Place, PlaceStatus
 from hiroba.places.queries import approved_places, public_listing_order
 from hiroba.places.vocabulary import LABELS, LocationPrecision
 
 bp = Blueprint("places", __name__)
 
 LIST_PAGE_SIZE = 20
+# What ``photos.services`` names files: 32 hex digits and the extension of the format it wrote.
+STORAGE_KEY = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
+PUBLIC_PHOTO_MAX_AGE = 3600  # seconds
 
 
 def _layer_names() -> dict[str, str]:
@@ -61,4 +69,38 @@ def detail(place_id: int):
         tile_layers=current_app.config["MAP_TILE_LAYERS"],
         layer_names=_layer_names(),
     )
-    return render_template("places/detail.html", place=place, map=fmap, hidden=hidden)
+    photos = [photo for photo in place.photos if can_view_photo(current_user, photo)]
+    return render_template(
+        "places/detail.html",
+        place=place,
+        map=fmap,
+        hidden=hidden,
+        photos=photos,
+        photo_is_public=photo_is_public,
+    )
+
+
+def photo_is_public(photo: PlacePhoto) -> bool:
+    """Shown to everyone: a photo of a published place that is not waiting in a revision."""
+    return photo.place.status == PlaceStatus.APPROVED and photo.revision_id is None
+
+
+@bp.get("/photos/<storage_key>")
+def photo_file(storage_key: str):
+    """A photo's file, to whoever may see it (others get "not found", never a hint)."""
+    if not STORAGE_KEY.match(storage_key):
+        raise NotFound()
+    photo = db.session.scalar(select(PlacePhoto).where(PlacePhoto.storage_key == storage_key))
+    if photo is None or not can_view_photo(current_user, photo):
+        raise NotFound()
+    path = path_for(photo.storage_key)
+    if not path.is_file():
+        raise NotFound()
+    public = photo_is_public(photo)
+    response = send_file(path, mimetype=photo.content_type, conditional=True, etag=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["Cache-Control"] = (
+        f"public, max-age={PUBLIC_PHOTO_MAX_AGE}" if public else "private, no-cache"
+    )
+    return response
