@@ -137,8 +137,8 @@ def authenticate(email: str, password: str) -> User | None:
     """
     email = normalise_email(email)
     password = password or ""
-    # Passwords holding characters that no account can have are checked against the dummy hash
-    # with an empty password (argon2 cannot encode a lone surrogate).
+    # A password no account can have (control characters, overlong) still costs one
+    # verification, of an empty password (argon2 cannot encode a lone surrogate), then fails.
     usable = not has_forbidden_characters(password) and len(password) <= MAX_PASSWORD_LENGTH
     user = find_user_by_email(email) if len(email) <= 254 else None
     stored = user.password_hash if user is not None else _dummy_hash()

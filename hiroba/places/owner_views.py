@@ -28,7 +28,7 @@ from sqlalchemy.orm import joinedload
 
 from hiroba import geo, maps
 from hiroba.database import MAX_ID
-from hiroba.districts.queries import extent, outlines_geojson
+from hiroba.districts.queries import district_at, extent, outlines_geojson
 from hiroba.errors import (
     EditConflict,
     InvalidGeometry,
@@ -53,7 +53,7 @@ from hiroba.photos.store import path_for
 from hiroba.places.forms import ERROR_FIELDS, PlaceForm, ProxyPlaceForm
 from hiroba.places.models import Place, PlaceRevision, PlaceStatus, RevisionStatus
 from hiroba.places.revisions import edit_place, pending_revision, withdraw_revision
-from hiroba.places.services import create_place, district_at, register_on_behalf
+from hiroba.places.services import create_place, register_on_behalf
 from hiroba.places.values import raw_from_place
 from hiroba.review import services as review
 from hiroba.review.models import ReviewAction, ReviewEvent
@@ -141,28 +141,43 @@ def _save(form: PlaceForm, existing: Place | None, mode: str, write: Callable[[]
     try:
         place = write()
         _add_photos(place, form, written)
-        submitted = request.form.get("action") == "submit" and is_owner(current_user, place)
+        submitted = request.form.get("action") == "submit" and can_transition_place(
+            current_user, place, PlaceStatus.PENDING
+        )
         if submitted:
             review.submit(place, current_user)
     except (ValidationFailed, EditConflict) as error:
-        db.session.rollback()
-        for key in written:  # files of photos whose rows were just rolled back
-            path_for(key).unlink(missing_ok=True)
-        if isinstance(error, EditConflict):
-            form.form_errors.append(
-                _(
-                    "Someone else changed this listing while you were editing it. Your changes "
-                    "are not saved yet: check them below, then save again to replace theirs."
-                )
-            )
-            form.version.data = str(existing.version) if existing is not None else ""
-            return _render_form(form, existing, mode, 409)
-        show_errors(form, error, ERROR_FIELDS)
-        if form.uploads():
-            form.photos.errors = [*form.photos.errors, _("Please choose the photos again.")]
-        return _render_form(form, existing, mode, 422)
+        _undo(written)
+        return _show_again(form, existing, mode, error)
+    except Exception:
+        _undo(written)
+        raise
     db.session.commit()
     return _after_save(place, submitted, mode)
+
+
+def _undo(written: list[str]) -> None:
+    """Roll back the save, and delete the files of the photos it wrote (their rows are gone)."""
+    db.session.rollback()
+    for key in written:
+        path_for(key).unlink(missing_ok=True)
+
+
+def _show_again(form: PlaceForm, place: Place | None, mode: str, error: Exception):
+    """The form as the user filled it, with what to correct (or the conflict) on top."""
+    if isinstance(error, EditConflict):
+        form.form_errors.append(
+            _(
+                "Someone else changed this listing while you were editing it. Your changes "
+                "are not saved yet: check them below, then save again to replace theirs."
+            )
+        )
+        form.version.data = str(place.version) if place is not None else ""
+        return _render_form(form, place, mode, 409)
+    show_errors(form, error, ERROR_FIELDS)
+    if form.uploads():
+        form.photos.errors = [*form.photos.errors, _("Please choose the photos again.")]
+    return _render_form(form, place, mode, 422)
 
 
 def _after_save(place: Place, submitted: bool, mode: str):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, func, select
 
-from hiroba.places.models import Place, PlaceStatus
+from hiroba.places.models import Place, PlaceRevision, PlaceStatus, RevisionStatus
 
 
 def approved_places() -> Select:
@@ -25,3 +25,10 @@ def within_bbox(stmt: Select, bbox: tuple[float, float, float, float]) -> Select
 def public_listing_order(stmt: Select) -> Select:
     """A stable order for lists: by reading (kana), then name, then id."""
     return stmt.order_by(func.coalesce(Place.name_kana, Place.name), Place.name, Place.id)
+
+
+def pending_revision_of(place: Place) -> Select:
+    """The place's revision waiting for review (at most one)."""
+    return select(PlaceRevision).where(
+        PlaceRevision.place_id == place.id, PlaceRevision.status == RevisionStatus.PENDING
+    )

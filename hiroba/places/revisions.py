@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from hiroba.accounts.models import User
 from hiroba.database import OUTSIDE_DISTRICTS, guarded_write
@@ -29,6 +28,7 @@ from hiroba.notifications.services import notify_owner, notify_reviewers
 from hiroba.permissions import can_decide_revision, can_edit_place
 from hiroba.photos.store import discard_revision_photos, publish_revision_photos
 from hiroba.places.models import Place, PlaceRevision, PlaceStatus, RevisionStatus
+from hiroba.places.queries import pending_revision_of
 from hiroba.places.services import apply_values, update_place
 from hiroba.places.validation import clean_place_values
 from hiroba.places.values import differences, raw_from_clean, raw_from_place
@@ -40,11 +40,7 @@ NOT_PENDING = _l("This revision has already been decided.")
 
 
 def pending_revision(place: Place) -> PlaceRevision | None:
-    return db.session.scalar(
-        select(PlaceRevision).where(
-            PlaceRevision.place_id == place.id, PlaceRevision.status == RevisionStatus.PENDING
-        )
-    )
+    return db.session.scalar(pending_revision_of(place))
 
 
 def _check_inside_a_district(values: dict[str, Any]) -> None:
@@ -79,8 +75,8 @@ def propose_revision(
     values = clean_place_values(raw)
     _check_inside_a_district(values)
     proposed = raw_from_clean(values)
-    revision = pending_revision(place)
-    if revision is None and not differences(raw_from_place(place), proposed):
+    existing = pending_revision(place)
+    if existing is None and not differences(raw_from_place(place), proposed):
         raise ValidationFailed({"form": _l("Nothing was changed.")})
     revision = open_revision(place, owner)
     with guarded_write(REFUSALS):

@@ -6,15 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from geoalchemy2 import Geometry
-from shapely.geometry import Point
-from sqlalchemy import bindparam, func, select
 
 from hiroba import geo
 from hiroba.accounts.models import User
 from hiroba.accounts.services import find_user_by_email
 from hiroba.database import OUTSIDE_DISTRICTS, guarded_write
-from hiroba.districts.models import District
+from hiroba.districts.queries import district_at
 from hiroba.errors import EditConflict, OutsideDistricts, PermissionDenied, ValidationFailed
 from hiroba.extensions import db
 from hiroba.permissions import can_edit_place, can_register_on_behalf
@@ -58,14 +55,6 @@ def _insert(owner: User, values: Mapping[str, Any], actor: User, **extra: Any) -
 def create_place(owner: User, raw: Mapping[str, Any]) -> Place:
     """A new draft listing owned by ``owner``; ValidationFailed (nothing written) if wrong."""
     return _insert(owner, clean_place_values(raw), owner)
-
-
-def district_at(point: Point) -> District | None:
-    """The district whose boundary covers ``point`` (as the database will decide it), if any."""
-    # Typed, so that the driver is handed WKB it knows how to send.
-    typed = bindparam("point", geo.to_db(point), type_=Geometry("POINT", srid=geo.SRID))
-    code = db.session.scalar(select(func.hiroba_district_at(typed)))
-    return db.session.get(District, code) if code else None
 
 
 # 代理登録: what staff record about the owner they register a place for.

@@ -18,7 +18,9 @@ from hiroba.extensions import db
 from hiroba.notifications.models import NotificationKind
 from hiroba.notifications.services import notify_owner, notify_reviewers
 from hiroba.permissions import can_transition_place
-from hiroba.places.models import Place, PlaceRevision, PlaceStatus
+from hiroba.photos.store import discard_revision_photos
+from hiroba.places.models import Place, PlaceRevision, PlaceStatus, RevisionStatus
+from hiroba.places.queries import pending_revision_of
 from hiroba.places.vocabulary import label
 from hiroba.review.models import ReviewAction, ReviewEvent
 from hiroba.review.workflow import REASON_REQUIRED, parties_for
@@ -104,12 +106,24 @@ def change_status(
         if to_status == PlaceStatus.APPROVED:
             place.last_confirmed_at = now
     event = record_event(place, actor, from_status=from_status, reason=reason)
+    if from_status == PlaceStatus.APPROVED:
+        _withdraw_pending_revision(place, actor, now)
     if to_status == PlaceStatus.PENDING:
         notify_reviewers(place, NotificationKind.PLACE_SUBMITTED, actor)
     elif to_status in OWNER_NEWS:
         notify_owner(place, OWNER_NEWS[to_status], actor, reason)
     db.session.flush()
     return event
+
+
+def _withdraw_pending_revision(place: Place, actor: User, now: datetime) -> None:
+    """A place leaving publication takes its waiting changes (and their photos) with it."""
+    revision = db.session.scalar(pending_revision_of(place))
+    if revision is None:
+        return
+    revision.status, revision.decided_at = RevisionStatus.WITHDRAWN, now
+    discard_revision_photos(revision)
+    record_event(place, actor, ReviewAction.REVISION_WITHDRAWN, place.status, None, revision)
 
 
 def submit(place: Place, owner: User, expected_version: int | None = None) -> ReviewEvent:

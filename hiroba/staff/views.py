@@ -95,7 +95,8 @@ def _layer_names() -> dict[str, str]:
 def _queue_filters() -> tuple[frozenset[str] | None, QueueFilterForm]:
     """The reviewer's wards and the validated ``?ward=&kind=`` filters (400 if malformed)."""
     scope = reviewable_wards(current_user)
-    form = QueueFilterForm(request.args, db.session.scalars(wards_of(scope)).all())
+    wards = db.session.scalars(wards_of(scope)).all()
+    form = QueueFilterForm(request.args, wards, every_ward=scope is None)
     if not form.validate():
         name, errors = next(iter(form.errors.items()))
         raise InvalidParameter(name, errors[0])
@@ -179,15 +180,19 @@ def _reviewable_place(place_id: int) -> Place:
     return place
 
 
+def _show_version(form, version: int) -> None:
+    form.version.data, form.version.raw_data = version, None  # not what was posted
+
+
 def _review_page(place: Place, status: int = 200, conflict: bool = False, **forms):
     revision = revisions.pending_revision(place)
     for name, form_class in FORMS.items():
         forms.setdefault(name, form_class(prefix=FORM_PREFIXES[name], formdata=None))
     # Always the version on screen now: deciding again means deciding on what is shown.
-    forms["place_form"].version.data = place.version
-    forms["archive_form"].version.data = place.version
+    _show_version(forms["place_form"], place.version)
+    _show_version(forms["archive_form"], place.version)
     if revision is not None:
-        forms["revision_form"].version.data = revision.version
+        _show_version(forms["revision_form"], revision.version)
     diff = presentation.revision_diff(revision) if revision else []
     html = render_template(
         "staff/review.html",
@@ -210,7 +215,7 @@ def review_place(place_id: int):
     return _review_page(_reviewable_place(place_id))
 
 
-def _decided(place: Place, message: str):
+def _decided(message: str):
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("staff.queue"))
@@ -228,7 +233,7 @@ def _refused(place_id: int, form_name: str, form, error: Exception):
         show_errors(form, error)
         return _review_page(place, 422, **{form_name: form})
     kept = type(form)(prefix=FORM_PREFIXES[form_name], formdata=None)
-    kept.reason.data = form.reason.data
+    kept.reason.data = form.full_reason()
     return _review_page(place, 409, conflict=True, **{form_name: kept})
 
 
@@ -244,7 +249,7 @@ def decide_place(place_id: int):
         decide(place, current_user, form.full_reason(), expected_version=form.version.data)
     except (ValidationFailed, *LOST_RACES) as error:
         return _refused(place_id, "place_form", form, error)
-    return _decided(place, _("%(name)s: %(status)s", name=place.name, status=label(place.status)))
+    return _decided(_("%(name)s: %(status)s", name=place.name, status=label(place.status)))
 
 
 @bp.post(f"/staff/places/<int(max={MAX_ID}):place_id>/archive")
@@ -255,10 +260,10 @@ def archive_place(place_id: int):
     if not form.validate_on_submit():
         return _review_page(place, 422, archive_form=form)
     try:
-        review.archive(place, current_user, form.reason.data, expected_version=form.version.data)
+        review.archive(place, current_user, form.full_reason(), expected_version=form.version.data)
     except (ValidationFailed, *LOST_RACES) as error:
         return _refused(place_id, "archive_form", form, error)
-    return _decided(place, _("%(name)s: %(status)s", name=place.name, status=label(place.status)))
+    return _decided(_("%(name)s: %(status)s", name=place.name, status=label(place.status)))
 
 
 @bp.post(f"/staff/revisions/<int(max={MAX_ID}):revision_id>/decision")
@@ -277,8 +282,8 @@ def decide_revision(revision_id: int):
     except (ValidationFailed, *LOST_RACES) as error:
         return _refused(place.id, "revision_form", form, error)
     if form.decision.data == "approve":
-        return _decided(place, _("%(name)s: the changes are published.", name=place.name))
-    return _decided(place, _("%(name)s: the changes were not accepted.", name=place.name))
+        return _decided(_("%(name)s: the changes are published.", name=place.name))
+    return _decided(_("%(name)s: the changes were not accepted.", name=place.name))
 
 
 @bp.get(f"/staff/photos/<int(max={MAX_ID}):photo_id>")
