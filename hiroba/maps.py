@@ -16,7 +16,8 @@ from typing import Any
 
 import folium
 import shapely
-from flask import url_for
+from flask import current_app, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup
 from shapely.geometry import Point
 
@@ -44,6 +45,11 @@ PLACE_AREA_STYLE = {"color": "#c2410c", "weight": 2, "fillOpacity": 0.15}
 APPROXIMATE_RADIUS_M = 300  # drawn around an approximate public point: "somewhere around here"
 
 
+def layer_names() -> dict[str, str]:
+    """Names of the base layers in the layer switcher, in the visitor's language."""
+    return {"osm": _("OpenStreetMap"), "gsi": _("GSI standard map")}
+
+
 @dataclass
 class RenderedMap:
     """What a template needs to show a map: the container, its script and asset paths."""
@@ -55,23 +61,25 @@ class RenderedMap:
     js: list[str] = field(default_factory=list)
 
 
-def _base(
-    location: tuple[float, float],
-    zoom: int,
-    tile_layers: list[dict[str, Any]],
-    layer_names: dict[str, str],
-) -> folium.Map:
+def tile_layers() -> list[dict[str, Any]]:
+    return current_app.config["MAP_TILE_LAYERS"]
+
+
+def _base(location: tuple[float, float], zoom: int) -> folium.Map:
+    """A map with the configured base layers, named in the visitor's language."""
+    names = layer_names()
     fmap = folium.Map(
         location=location, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=False
     )
-    for index, layer in enumerate(tile_layers):
+    layers = tile_layers()
+    for index, layer in enumerate(layers):
         folium.TileLayer(
             tiles=layer["url"],
             attr=layer["attribution"],
-            name=layer_names.get(layer["key"], layer["key"]),
+            name=names.get(layer["key"], layer["key"]),
             max_zoom=layer.get("max_zoom", 18),
             overlay=False,
-            control=len(tile_layers) > 1,
+            control=len(layers) > 1,
             show=index == 0,
         ).add_to(fmap)
     return fmap
@@ -111,8 +119,6 @@ def places_map(
     *,
     center: tuple[float, float],
     zoom: int,
-    tile_layers: list[dict[str, Any]],
-    layer_names: dict[str, str],
     wards_geojson: dict[str, Any] | None,
     wards_name: str,
     bounds: tuple[tuple[float, float], tuple[float, float]] | None = None,
@@ -121,22 +127,18 @@ def places_map(
 
     ``bounds`` ((south, west), (north, east)) frames the map on the registry's wards.
     """
-    fmap = _framed_ward_map(
-        center, zoom, tile_layers, layer_names, wards_geojson, wards_name, bounds
-    )
+    fmap = _framed_ward_map(center, zoom, wards_geojson, wards_name, bounds)
     return _render(fmap, [MARKERCLUSTER])
 
 
 def _framed_ward_map(
     center: tuple[float, float],
     zoom: int,
-    tile_layers: list[dict[str, Any]],
-    layer_names: dict[str, str],
     wards_geojson: dict[str, Any] | None,
     wards_name: str,
     bounds: tuple[tuple[float, float], tuple[float, float]] | None,
 ) -> folium.Map:
-    fmap = _base(center, zoom, tile_layers, layer_names)
+    fmap = _base(center, zoom)
     if bounds:
         framing = folium.map.FitBounds([list(bounds[0]), list(bounds[1])])
         # No animation: the browser loads places once, for the final view, not twice.
@@ -151,8 +153,6 @@ def queue_map(
     *,
     center: tuple[float, float],
     zoom: int,
-    tile_layers: list[dict[str, Any]],
-    layer_names: dict[str, str],
     wards_geojson: dict[str, Any] | None,
     wards_name: str,
     bounds: tuple[tuple[float, float], tuple[float, float]] | None = None,
@@ -161,9 +161,7 @@ def queue_map(
 
     No clustering: a ward's queue is short, and each waiting item should stay visible.
     """
-    fmap = _framed_ward_map(
-        center, zoom, tile_layers, layer_names, wards_geojson, wards_name, bounds
-    )
+    fmap = _framed_ward_map(center, zoom, wards_geojson, wards_name, bounds)
     return _render(fmap, [])
 
 
@@ -172,11 +170,9 @@ def place_map(
     point: Point,
     footprint,
     approximate: bool,
-    tile_layers: list[dict[str, Any]],
-    layer_names: dict[str, str],
 ) -> RenderedMap:
     """A small map of one place: its public point, or outline, or approximate area."""
-    fmap = _base(geo.latlon(point), 16 if approximate else 17, tile_layers, layer_names)
+    fmap = _base(geo.latlon(point), 16 if approximate else 17)
     if approximate:
         folium.Circle(
             location=geo.latlon(point), radius=APPROXIMATE_RADIUS_M, **PLACE_AREA_STYLE
@@ -188,7 +184,7 @@ def place_map(
         folium.Marker(location=geo.latlon(point)).add_to(fmap)
     else:
         folium.Marker(location=geo.latlon(point)).add_to(fmap)
-    if len(tile_layers) > 1:
+    if len(tile_layers()) > 1:
         folium.LayerControl(collapsed=True).add_to(fmap)
     return _render(fmap, [])
 
@@ -197,8 +193,6 @@ def place_editor_map(
     *,
     center: tuple[float, float],
     zoom: int,
-    tile_layers: list[dict[str, Any]],
-    layer_names: dict[str, str],
     wards_geojson: dict[str, Any] | None,
     wards_name: str,
     bounds: tuple[tuple[float, float], tuple[float, float]] | None = None,
@@ -213,7 +207,7 @@ def place_editor_map(
     so a click anywhere sets the point.
     """
     start = geo.latlon(point) if point is not None else center
-    fmap = _base(start, 17 if point is not None else zoom, tile_layers, layer_names)
+    fmap = _base(start, 17 if point is not None else zoom)
     if bounds and point is None:
         framing = folium.map.FitBounds([list(bounds[0]), list(bounds[1])])
         framing.options["animate"] = False
@@ -231,15 +225,13 @@ def review_map(
     *,
     point: Point,
     footprint,
-    tile_layers: list[dict[str, Any]],
-    layer_names: dict[str, str],
     public_point: Point | None = None,
     proposed_point: Point | None = None,
     proposed_footprint=None,
 ) -> RenderedMap:
     """The reviewer's map of one place: the exact point and outline, what the public sees
     of an approximate place (``public_point``), and a revision's proposed point and outline."""
-    fmap = _base(geo.latlon(point), 17, tile_layers, layer_names)
+    fmap = _base(geo.latlon(point), 17)
     shown = [point]
     if public_point is not None:
         folium.Circle(
@@ -267,6 +259,6 @@ def review_map(
         framing = folium.map.FitBounds([[south, west], [north, east]], max_zoom=17)
         framing.options["animate"] = False
         framing.add_to(fmap)
-    if len(tile_layers) > 1:
+    if len(tile_layers()) > 1:
         folium.LayerControl(collapsed=True).add_to(fmap)
     return _render(fmap, [])

@@ -37,7 +37,6 @@ from hiroba.accounts.services import (
 from hiroba.errors import ValidationFailed
 from hiroba.extensions import db, limiter
 from hiroba.forms import show_errors
-from hiroba.permissions import can_use_staff_pages
 from hiroba.urls import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -52,12 +51,6 @@ LOGIN_FAILED = _l("The email address or the password is wrong.")
 
 # Pages of other features linked from the profile, when that feature is installed and the
 # user may use it: (endpoint, label, who may see the link).
-FEATURE_LINKS = [
-    ("owner.new_place", _l("Register a place"), None),
-    ("owner.my_places", _l("My places"), None),
-    ("notifications.index", _l("Notifications"), None),
-    ("staff.queue", _l("Review queue"), can_use_staff_pages),
-]
 
 
 @bp.context_processor
@@ -152,12 +145,7 @@ def profile():
             return redirect(url_for("accounts.profile"))
     if form.is_submitted():
         status = 422
-    links = [
-        (url_for(endpoint), text)
-        for endpoint, text, allowed in FEATURE_LINKS
-        if endpoint in current_app.view_functions and (allowed is None or allowed(user))
-    ]
-    return render_template("accounts/profile.html", form=form, links=links), status
+    return render_template("accounts/profile.html", form=form), status
 
 
 @bp.route("/me/password", methods=["GET", "POST"])

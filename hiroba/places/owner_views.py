@@ -64,10 +64,6 @@ PLACE_ID = f"<int(max={MAX_ID}):place_id>"
 PHOTO_ID = f"<int(max={MAX_ID}):photo_id>"
 
 
-def _layer_names() -> dict[str, str]:
-    return {"osm": _("OpenStreetMap"), "gsi": _("GSI standard map")}
-
-
 def _own_place(place_id: int) -> Place:
     """The current user's place: 404 for those who may not see it, 403 for those who may."""
     place = db.session.get(Place, place_id)
@@ -105,8 +101,6 @@ def _editor_map(form: PlaceForm) -> maps.RenderedMap:
     return maps.place_editor_map(
         center=current_app.config["MAP_CENTER"],
         zoom=current_app.config["MAP_ZOOM"],
-        tile_layers=current_app.config["MAP_TILE_LAYERS"],
-        layer_names=_layer_names(),
         wards_geojson=outlines_geojson(),
         wards_name=_("Wards"),
         bounds=extent(),

@@ -30,10 +30,6 @@ STORAGE_KEY = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
 PUBLIC_PHOTO_MAX_AGE = 3600  # seconds
 
 
-def _layer_names() -> dict[str, str]:
-    return {"osm": _("OpenStreetMap"), "gsi": _("GSI standard map")}
-
-
 @bp.get("/")
 def index():
     """The map of approved places, with a server-rendered list (works without JavaScript)."""
@@ -43,8 +39,6 @@ def index():
     fmap = maps.places_map(
         center=current_app.config["MAP_CENTER"],
         zoom=current_app.config["MAP_ZOOM"],
-        tile_layers=current_app.config["MAP_TILE_LAYERS"],
-        layer_names=_layer_names(),
         wards_geojson=outlines_geojson(),
         wards_name=_("Wards"),
         bounds=extent(),
@@ -66,8 +60,6 @@ def detail(place_id: int):
         point=geo.from_db(place.public_location if hidden else place.location),
         footprint=None if hidden else geo.from_db(place.footprint),
         approximate=hidden,
-        tile_layers=current_app.config["MAP_TILE_LAYERS"],
-        layer_names=_layer_names(),
     )
     photos = [photo for photo in place.photos if can_view_photo(current_user, photo)]
     return render_template(

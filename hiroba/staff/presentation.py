@@ -13,7 +13,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -208,7 +207,7 @@ def _proposed_geometry(revision: PlaceRevision | None, changed: set[str]):
     return point, outline
 
 
-def review_map(place: Place, revision: PlaceRevision | None, diff: list[Row], layer_names):
+def review_map(place: Place, revision: PlaceRevision | None, diff: list[Row]):
     """The exact point and outline, the public area of an approximate place, and any
     location or outline the revision proposes."""
     approximate = place.location_precision == LocationPrecision.APPROXIMATE
@@ -216,8 +215,6 @@ def review_map(place: Place, revision: PlaceRevision | None, diff: list[Row], la
     return maps.review_map(
         point=geo.from_db(place.location),
         footprint=geo.from_db(place.footprint),
-        tile_layers=current_app.config["MAP_TILE_LAYERS"],
-        layer_names=layer_names,
         public_point=geo.from_db(place.public_location) if approximate else None,
         proposed_point=proposed_point,
         proposed_footprint=proposed_footprint,

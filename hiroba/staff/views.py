@@ -88,10 +88,6 @@ def staff_only():
     return None
 
 
-def _layer_names() -> dict[str, str]:
-    return {"osm": _("OpenStreetMap"), "gsi": _("GSI standard map")}
-
-
 def _queue_filters() -> tuple[frozenset[str] | None, QueueFilterForm]:
     """The reviewer's wards and the validated ``?ward=&kind=`` filters (400 if malformed)."""
     scope = reviewable_wards(current_user)
@@ -120,8 +116,6 @@ def queue():
     fmap = maps.queue_map(
         center=current_app.config["MAP_CENTER"],
         zoom=current_app.config["MAP_ZOOM"],
-        tile_layers=current_app.config["MAP_TILE_LAYERS"],
-        layer_names=_layer_names(),
         wards_geojson=outlines,
         wards_name=_("Wards"),
         bounds=wards_extent(shown),
@@ -199,7 +193,7 @@ def _review_page(place: Place, status: int = 200, conflict: bool = False, **form
         place=place,
         revision=revision,
         conflict=conflict,
-        map=presentation.review_map(place, revision, diff, _layer_names()),
+        map=presentation.review_map(place, revision, diff),
         listing=presentation.listing(place),
         diff=diff,
         photos=presentation.photos(place, revision),
