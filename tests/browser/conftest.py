@@ -133,3 +133,26 @@ def phone_tab(browser, live_server):
     )  # fmt: skip
     yield tab
     context.close()
+
+
+def log_in(tab, email: str, password: str) -> None:
+    """Log in through the real form, as a person would."""
+    tab.open("/login")
+    tab.page.fill("input[name=email]", email)
+    tab.page.fill("input[name=password]", password)
+    with tab.page.expect_navigation():
+        tab.page.click("main form button[type=submit]")
+    assert "/login" not in tab.page.url
+
+
+@pytest.fixture
+def dialogs(tab):
+    """Every dialog (alert, confirm, prompt) the page opens; dismissed at once."""
+    seen: list[str] = []
+
+    def record(dialog) -> None:
+        seen.append(dialog.message)
+        dialog.dismiss()
+
+    tab.page.on("dialog", record)
+    return seen

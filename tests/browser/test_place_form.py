@@ -13,6 +13,7 @@ from sqlalchemy import select
 from hiroba import geo
 from hiroba.extensions import db
 from hiroba.places.models import Place
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -20,28 +21,6 @@ OWNER = ("owner.cafe@hiroba.example", "hiroba-owner-2026")  # a seeded demo acco
 SPOT = (35.5700, 139.6500)  # lat, lon in 中原区, away from the seeded places
 MAP = "window[document.querySelector('[data-hiroba-place-editor]').dataset.mapName]"
 CORNERS = [(-70, -50), (70, -50), (70, 50), (-70, 50)]  # pixels around the map's centre
-
-
-@pytest.fixture
-def dialogs(tab):
-    """Every dialog (alert, confirm, prompt) the page opens; dismissed at once."""
-    seen: list[str] = []
-
-    def record(dialog) -> None:
-        seen.append(dialog.message)
-        dialog.dismiss()
-
-    tab.page.on("dialog", record)
-    return seen
-
-
-def log_in(tab, email: str, password: str) -> None:
-    tab.open("/login")
-    tab.page.fill("input[name=email]", email)
-    tab.page.fill("input[name=password]", password)
-    with tab.page.expect_navigation():
-        tab.page.click("form[action^='/login'] button[type=submit], main form button[type=submit]")
-    assert "/login" not in tab.page.url
 
 
 def open_form(tab) -> None:

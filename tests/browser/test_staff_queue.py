@@ -16,6 +16,7 @@ from hiroba.places.models import Place, PlaceStatus
 from hiroba.places.services import create_place
 from hiroba.review import services as review
 from hiroba.review.models import ReviewEvent
+from tests.browser.conftest import log_in
 from tests.factories import PASSWORD, place_values
 
 pytestmark = pytest.mark.browser
@@ -39,15 +40,6 @@ def waiting_place(live_app, live_server):
         ids = (place.id, owner.id)
         db.session.remove()
     return ids, name
-
-
-def log_in(tab, email: str, password: str) -> None:
-    tab.open("/login")
-    tab.page.fill("input[name=email]", email)
-    tab.page.fill("input[name=password]", password)
-    with tab.page.expect_navigation():
-        tab.page.click("main form button[type=submit]")
-    assert "/login" not in tab.page.url
 
 
 def test_a_reviewer_sends_a_place_back_with_a_reason_template(tab, live_app, waiting_place):
