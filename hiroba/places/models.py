@@ -133,6 +133,7 @@ class Place(db.Model):
     # 代理登録: staff registered the place for an owner who does not use the web.
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     proxy_consent_note: Mapped[str | None] = mapped_column(String(500))
+    proxy_owner_note: Mapped[str | None] = mapped_column(String(300))  # name, how to reach them
 
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

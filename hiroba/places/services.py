@@ -58,8 +58,8 @@ def create_place(owner: User, raw: Mapping[str, Any]) -> Place:
 
 
 # 代理登録: what staff record about the owner they register a place for.
-MAX_CONSENT_NOTE = 300
-MAX_OWNER_NOTE = 190  # both share Place.proxy_consent_note (500)
+MAX_CONSENT_NOTE = 500
+MAX_OWNER_NOTE = 300
 
 
 def _proxy_note(errors: dict[str, Any], field: str, value: str | None, limit: int, required: bool):
@@ -94,9 +94,9 @@ def register_on_behalf(
     """代理登録: a draft listing that ``staff`` registers for an owner who does not use the web.
 
     The owner is the account with ``owner_email`` if given, else ``staff`` holds the listing.
-    The consent note (required) and the owner's name and contact (optional) are kept in
-    ``proxy_consent_note``, for the owner and the ward's staff only. Staff register only in
-    their wards (checked on the ward of the point); every problem is reported at once.
+    The consent note (required) and the owner's name and contact (optional) are for the owner
+    and the ward's staff only. Staff register only in their wards (checked on the ward of the
+    point); every problem is reported at once.
     """
     errors: dict[str, Any] = {}
     try:
@@ -117,8 +117,14 @@ def register_on_behalf(
             )
     if errors:
         raise ValidationFailed(errors)
-    note = "\n".join(part for part in (consent, contact) if part)
-    return _insert(owner, values, staff, registered_by_id=staff.id, proxy_consent_note=note)
+    return _insert(
+        owner,
+        values,
+        staff,
+        registered_by_id=staff.id,
+        proxy_consent_note=consent,
+        proxy_owner_note=contact,
+    )
 
 
 def update_place(
