@@ -239,16 +239,18 @@ def test_photos_are_shown_and_served_to_the_wards_staff_only(
         review.submit(place, owner)
         db.session.commit()
     source = review_page(log_in(client, make_staff(NAKAHARA)), place.id)
-    assert f'src="/staff/photos/{photo.id}"' in source and "入口" in source
-    response = client.get(f"/staff/photos/{photo.id}")
+    url = f"/photos/{photo.storage_key}"
+    assert f'src="{url}"' in source and "入口" in source
+    response = client.get(url)
     body = response.get_data()
     response.close()  # the file it streamed
     assert response.status_code == 200
     assert response.mimetype == "image/png"
     assert response.headers["Cache-Control"].startswith("private")
     assert Image.open(io.BytesIO(body)).size == (40, 30)
-    assert log_in(client, make_staff(KAWASAKI)).get(f"/staff/photos/{photo.id}").status_code == 404
-    assert log_in(client, make_user()).get(f"/staff/photos/{photo.id}").status_code == 403
+    # Not public yet: staff of another ward and other residents are told nothing exists.
+    assert log_in(client, make_staff(KAWASAKI)).get(url).status_code == 404
+    assert log_in(client, make_user()).get(url).status_code == 404
 
 
 # --- decisions through the page -------------------------------------------------------------------

@@ -19,7 +19,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -41,8 +40,6 @@ from hiroba.extensions import db, login_manager
 from hiroba.forms import show_errors
 from hiroba.i18n import localized
 from hiroba.permissions import can_use_staff_pages, is_staff_of
-from hiroba.photos.models import PlacePhoto
-from hiroba.photos.store import path_for
 from hiroba.places import revisions
 from hiroba.places.models import Place, PlaceRevision
 from hiroba.places.vocabulary import PlaceKind, label
@@ -278,17 +275,3 @@ def decide_revision(revision_id: int):
     if form.decision.data == "approve":
         return _decided(_("%(name)s: the changes are published.", name=place.name))
     return _decided(_("%(name)s: the changes were not accepted.", name=place.name))
-
-
-@bp.get(f"/staff/photos/<int(max={MAX_ID}):photo_id>")
-def photo(photo_id: int):
-    """A photo of a place in the reviewer's wards, including photos not yet public."""
-    photo = db.session.get(PlacePhoto, photo_id)
-    if photo is None or not is_staff_of(current_user, photo.place.district_code):
-        raise NotFound()
-    path = path_for(photo.storage_key)
-    if not path.is_file():
-        raise NotFound()
-    response = send_file(path, mimetype=photo.content_type, conditional=True, max_age=0)
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
