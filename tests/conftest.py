@@ -9,9 +9,12 @@ runs inside a transaction that is rolled back, so tests never see each other's d
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session
 from sqlalchemy import Connection
@@ -69,24 +72,36 @@ def drop_abandoned_databases(cluster: Cluster) -> None:
             pass  # a live process of another user
 
 
+@contextmanager
+def migrated_app(
+    cluster: Cluster, purpose: str, *, wards: bool = True, **overrides
+) -> Iterator[Flask]:
+    """An app on its own freshly migrated database (with the real Kawasaki wards unless
+    ``wards`` is false), where commits are real; the database is dropped afterwards."""
+    name = scratch_database_name(purpose)
+    app = create_app(config_for(cluster.ensure_database(name, fresh=True)) | overrides)
+    with app.app_context():
+        upgrade()
+        if wards:
+            import_districts(read_districts(KAWASAKI_WARDS))
+            db.session.commit()
+        db.session.remove()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        cluster.drop_database(name)
+
+
 @pytest.fixture(scope="session")
 def app(cluster):
     """The application on a freshly migrated test database holding the real Kawasaki wards."""
     if not KAWASAKI_WARDS.exists():
         pytest.exit(f"reference data missing: {KAWASAKI_WARDS} (../shared beside the repo)", 2)
     drop_abandoned_databases(cluster)
-    name = scratch_database_name("test")
-    url = cluster.ensure_database(name, fresh=True)
-    app = create_app(config_for(url))
-    with app.app_context():
-        upgrade()
-        import_districts(read_districts(KAWASAKI_WARDS))
-        db.session.commit()
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    cluster.drop_database(name)
+    with migrated_app(cluster, "test") as app:
+        yield app
 
 
 class ConnectionBoundSession(Session):

@@ -19,21 +19,17 @@ from aiosmtpd.controller import Controller
 from flask import render_template_string
 from flask_babel import force_locale
 from flask_login import login_user
-from flask_migrate import upgrade
 from sqlalchemy import select
 
-from hiroba import create_app
 from hiroba.accounts.models import Role
 from hiroba.accounts.services import create_user
-from hiroba.districts.importing import read_districts
-from hiroba.districts.services import import_districts
 from hiroba.extensions import db
 from hiroba.notifications.models import Notification, NotificationKind
 from hiroba.notifications.services import SUBJECTS, deliver
 from hiroba.places.models import Place, PlaceStatus
 from hiroba.places.services import create_place
 from hiroba.review import services as review
-from tests.conftest import KAWASAKI_WARDS, config_for, scratch_database_name
+from tests.conftest import migrated_app
 from tests.factories import NAKAHARA, PASSWORD, place_values
 
 TOKEN = re.compile(r'name="(?:[a-z]+-)?csrf_token"[^>]*value="([^"]+)"')
@@ -219,25 +215,16 @@ def smtp():
 @pytest.fixture(scope="module")
 def mail_app(cluster, smtp):
     """The app on its own migrated database, sending mail to the test SMTP server."""
-    name = scratch_database_name("mail")
-    config = config_for(cluster.ensure_database(name, fresh=True))
-    config.update(
+    with migrated_app(
+        cluster,
+        "mail",
         MAIL_SMTP_HOST="127.0.0.1",
         MAIL_SMTP_PORT=smtp.port,
         MAIL_SMTP_STARTTLS=False,
         MAIL_FROM="hiroba <no-reply@hiroba.example.jp>",
         PUBLIC_BASE_URL=BASE_URL,
-    )
-    app = create_app(config)
-    with app.app_context():
-        upgrade()
-        import_districts(read_districts(KAWASAKI_WARDS))
-        db.session.commit()
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    cluster.drop_database(name)
+    ) as app:
+        yield app
 
 
 @pytest.fixture

@@ -15,15 +15,11 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from flask_migrate import upgrade
 from PIL import Image
 from sqlalchemy import func, select, text, update
 
-from hiroba import create_app
 from hiroba.accounts.models import Role, User
 from hiroba.accounts.services import create_user
-from hiroba.districts.importing import read_districts
-from hiroba.districts.services import import_districts
 from hiroba.errors import EditConflict, InvalidTransition
 from hiroba.extensions import db
 from hiroba.notifications.models import Notification, NotificationKind
@@ -35,7 +31,7 @@ from hiroba.places.values import raw_from_place
 from hiroba.review import reasons
 from hiroba.review import services as review
 from hiroba.review.models import ReviewAction, ReviewEvent
-from tests.conftest import KAWASAKI_WARDS, config_for, scratch_database_name
+from tests.conftest import migrated_app
 from tests.factories import NAKAHARA, PASSWORD, place_values
 
 KAWASAKI = "141313"
@@ -553,17 +549,8 @@ _serial = itertools.count(1)
 @pytest.fixture(scope="module")
 def committed_app(cluster):
     """The app on its own migrated database with the Kawasaki wards, where commits are real."""
-    name = scratch_database_name("review")
-    app = create_app(config_for(cluster.ensure_database(name, fresh=True)))
-    with app.app_context():
-        upgrade()
-        import_districts(read_districts(KAWASAKI_WARDS))
-        db.session.commit()
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    cluster.drop_database(name)
+    with migrated_app(cluster, "review") as app:
+        yield app
 
 
 @pytest.fixture

@@ -13,13 +13,10 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
-from flask_migrate import upgrade
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from hiroba import create_app
-from hiroba.extensions import db
-from tests.conftest import config_for, scratch_database_name
+from tests.conftest import migrated_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -36,17 +33,10 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 @pytest.fixture(scope="session")
 def live_app(cluster):
     """The app on a freshly migrated database holding the demo seeds."""
-    name = scratch_database_name("live")  # hiroba_live_<pid>: parallel runs never collide
-    app = create_app(config_for(cluster.ensure_database(name, fresh=True)))
-    with app.app_context():
-        upgrade()
-        db.session.remove()
-    result = app.test_cli_runner().invoke(args=["seed"])
-    assert result.exit_code == 0, result.output
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    cluster.drop_database(name)
+    with migrated_app(cluster, "live", wards=False) as app:
+        result = app.test_cli_runner().invoke(args=["seed"])
+        assert result.exit_code == 0, result.output
+        yield app
 
 
 @pytest.fixture(scope="session")
