@@ -102,7 +102,7 @@ def _editor_map(form: PlaceForm) -> maps.RenderedMap:
         center=current_app.config["MAP_CENTER"],
         zoom=current_app.config["MAP_ZOOM"],
         wards_geojson=outlines_geojson(),
-        wards_name=_("Wards"),
+        wards_name=_("Ward boundaries"),
         bounds=extent(),
         point=point,
     )

@@ -40,7 +40,7 @@ def index():
         center=current_app.config["MAP_CENTER"],
         zoom=current_app.config["MAP_ZOOM"],
         wards_geojson=outlines_geojson(),
-        wards_name=_("Wards"),
+        wards_name=_("Ward boundaries"),
         bounds=extent(),
     )
     labels = {str(key): str(value) for key, value in LABELS.items()}

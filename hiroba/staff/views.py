@@ -114,7 +114,7 @@ def queue():
         center=current_app.config["MAP_CENTER"],
         zoom=current_app.config["MAP_ZOOM"],
         wards_geojson=outlines,
-        wards_name=_("Wards"),
+        wards_name=_("Ward boundaries"),
         bounds=wards_extent(shown),
     )
     return render_template(
