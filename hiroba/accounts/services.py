@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import func, select
 
 from hiroba.accounts.models import Role, User, new_session_token
 from hiroba.accounts.passwords import hash_password, needs_rehash, verify_password
@@ -197,24 +197,6 @@ def update_profile(user: User, display_name: str, locale: str) -> None:
 
 
 # --- administration ----------------------------------------------------------------------------
-
-
-def users_matching(search: str | None = None, role: Role | None = None) -> Select:
-    """Users whose email or display name contains ``search``, of ``role``; newest first."""
-    query = select(User).order_by(User.created_at.desc(), User.id.desc())
-    search = (search or "").strip()
-    if search:
-        if has_forbidden_characters(search) or len(search) > 254:
-            return query.where(false())
-        query = query.where(
-            or_(
-                User.email.icontains(search, autoescape=True),
-                User.display_name.icontains(search, autoescape=True),
-            )
-        )
-    if role is not None:
-        query = query.where(User.role == role)
-    return query
 
 
 def set_role_and_wards(

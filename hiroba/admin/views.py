@@ -10,7 +10,8 @@ from wtforms import SelectChoice
 
 from hiroba.accounts.forms import ROLE_LABELS
 from hiroba.accounts.models import Role, User
-from hiroba.accounts.services import set_role_and_wards, users_matching
+from hiroba.accounts.queries import users_matching
+from hiroba.accounts.services import set_role_and_wards
 from hiroba.admin.forms import UserRoleForm
 from hiroba.database import MAX_ID
 from hiroba.districts.queries import all_districts
