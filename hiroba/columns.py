@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import ARRAY, CheckConstraint, Enum, String
+from sqlalchemy import CheckConstraint, Enum, String
+from sqlalchemy.dialects.postgresql import ARRAY
 
 
 def enum_column(enum: type[StrEnum], name: str) -> Enum:

@@ -113,7 +113,12 @@ def test_paging_links_walk_every_place_exactly_once(client, make_places):
     links = links_by_rel(first)
     assert "prev" not in links
     assert query_of(links["self"]["href"]) == {"bbox": [BOX], "limit": ["2"]}
-    assert all(link["type"] == GEOJSON for link in first["links"])
+    assert all(links[rel]["type"] == GEOJSON for rel in ("self", "next"))
+    # The same search as a file and as CSV: every match, the same filters, no paging.
+    alternates = [link for link in first["links"] if link["rel"] == "alternate"]
+    assert {link["type"] for link in alternates} == {GEOJSON, "text/csv"}
+    for link in alternates:
+        assert query_of(link["href"]).get("bbox") == [BOX] and "limit" not in query_of(link["href"])
 
     seen = [f["id"] for f in first["features"]]
     offsets = []

@@ -43,9 +43,13 @@ def _geojson(geometry):
     return func.ST_AsGeoJSON(geometry, COORDINATE_DECIMALS).cast(JSON)
 
 
-def feature_json():
-    """SQL expression: the public Feature of the current ``places`` row, as JSON text."""
+def feature_json(distance=None):
+    """SQL expression: the public Feature of the current ``places`` row, as JSON text.
+
+    ``distance`` (metres, from the public point) is added to the properties when given.
+    """
     exact = Place.location_precision == LocationPrecision.EXACT
+    extra = [] if distance is None else ["distance_m", func.round(distance)]
     properties = func.json_build_object(
         "name",
         Place.name,
@@ -101,6 +105,7 @@ def feature_json():
         Place.last_confirmed_at,
         "updated_at",
         Place.updated_at,
+        *extra,
     )
     return func.json_build_object(
         "type",
@@ -114,8 +119,8 @@ def feature_json():
     ).cast(Text)
 
 
-def feature_rows(places: Select) -> Select:
+def feature_rows(places: Select, distance=None) -> Select:
     """Turn a ``select(Place)…`` into a select of Feature JSON text, keeping filters and order."""
-    return places.with_only_columns(feature_json()).join(
+    return places.with_only_columns(feature_json(distance)).join(
         District, District.code == Place.district_code
     )

@@ -1,61 +1,114 @@
-"""The search API: OGC API – Features style collections of places under /api."""
+"""The search API: OGC API – Features collections of published places under /api.
+
+Items come as a page of GeoJSON (``f=json``, the default), or — with the very same filters and
+order — as a whole GeoJSON file (``f=geojson``) or 公共施設一覧 CSV (``f=csv``), streamed.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
+from sqlalchemy import func, select
 
 from hiroba.api.features import feature_rows
-from hiroba.api.params import parse_format, parse_items_query, reject_unknown
+from hiroba.api.params import (
+    FORMATS,
+    ItemsRequest,
+    parse_format,
+    parse_items_request,
+    reject_unknown,
+)
 from hiroba.database import MAX_ID
 from hiroba.errors import NotFound
 from hiroba.extensions import csrf, db
+from hiroba.opendata.export import csv_lines
 from hiroba.places.models import Place
-from hiroba.places.queries import approved_places, public_listing_order, within_bbox
+from hiroba.places.queries import approved_places
+from hiroba.places.search import count_places, distance_m, search_places
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # read-only, cookie-free API; nothing here changes state
 
 GEOJSON = "application/geo+json"
+CSV = "text/csv"
+MEDIA_TYPES = {"json": GEOJSON, "geojson": GEOJSON, "csv": CSV}
+STREAM_BATCH = 500
 
 
-def _link(href: str, rel: str, title: str | None = None) -> dict[str, str]:
-    link = {"href": href, "rel": rel, "type": GEOJSON}
+@bp.after_request
+def read_only_cors(response: Response) -> Response:
+    """Any site may read the API from a browser (GET only; there is nothing else)."""
+    headers = response.headers
+    headers["Access-Control-Allow-Origin"] = "*"
+    headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+    headers["Access-Control-Allow-Headers"] = (
+        "Accept, Accept-Language, If-None-Match, If-Modified-Since"
+    )
+    headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Content-Disposition"
+    headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def requested_format(allowed=FORMATS) -> str:
+    """``f`` if given, else the best of the Accept header (GeoJSON unless CSV is preferred)."""
+    if "f" in request.args:
+        return parse_format(request.args, allowed)
+    best = request.accept_mimetypes.best_match([GEOJSON, "application/json", CSV], GEOJSON)
+    return "csv" if best == CSV and "csv" in allowed else "json"
+
+
+def _link(href: str, rel: str, media_type: str = GEOJSON, title: str | None = None) -> dict:
+    link = {"href": href, "rel": rel, "type": media_type}
     if title:
         link["title"] = title
     return link
 
 
-def _page_links(matched: int, returned: int, limit: int, offset: int) -> list[dict[str, str]]:
-    args = request.args.to_dict()
+def _items_url(**changes) -> str:
+    args = {**request.args.to_dict(), **changes}
+    return url_for(
+        "api.place_items", _external=True, **{k: v for k, v in args.items() if v is not None}
+    )
 
-    def at(new_offset: int) -> str:
-        return url_for("api.place_items", _external=True, **{**args, "offset": new_offset})
 
-    links = [_link(url_for("api.place_items", _external=True, **args), "self")]
+def _page_links(matched: int, returned: int, limit: int, offset: int) -> list[dict]:
+    links = [
+        _link(_items_url(), "self"),
+        _link(_items_url(f="geojson", limit=None, offset=None), "alternate", GEOJSON,
+              str(_l("Every match as a GeoJSON file"))),
+        _link(_items_url(f="csv", limit=None, offset=None), "alternate", CSV,
+              str(_l("Every match as 公共施設一覧 CSV"))),
+        _link(url_for("api.place_collection", _external=True), "collection", "application/json"),
+    ]  # fmt: skip
     if offset + returned < matched:
-        links.append(_link(at(offset + limit), "next"))
+        links.append(_link(_items_url(offset=offset + limit), "next"))
     if offset > 0:
-        links.append(_link(at(max(0, offset - limit)), "prev"))
+        links.append(_link(_items_url(offset=max(0, offset - limit)), "prev"))
     return links
 
 
-@bp.get("/collections/places/items")
-def place_items():
-    """Approved places as a GeoJSON FeatureCollection, filtered by bbox, paged by limit/offset."""
-    query = parse_items_query(
-        request.args, current_app.config["API_DEFAULT_LIMIT"], current_app.config["API_MAX_LIMIT"]
-    )
-    places = approved_places()
-    if query.bbox:
-        places = within_bbox(places, query.bbox)
-    matched = db.session.scalar(places.with_only_columns(func.count(Place.id)))
-    page = public_listing_order(places).limit(query.limit).offset(query.offset)
-    features = db.session.scalars(feature_rows(page)).all()
+def last_modified() -> datetime | None:
+    """When any place last changed (a change of status too): Last-Modified of every search."""
+    return db.session.scalar(select(func.max(Place.updated_at)))
+
+
+def cacheable(response: Response, modified: datetime | None) -> Response:
+    """ETag and Last-Modified, answered with 304 when the client's copy is current."""
+    response.add_etag()
+    if modified is not None:
+        response.last_modified = modified
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response.make_conditional(request)
+
+
+def _page(query: ItemsRequest) -> Response:
+    places = search_places(query.search).limit(query.limit).offset(query.offset)
+    features = db.session.scalars(feature_rows(places, distance_m(query.search))).all()
+    matched = db.session.scalar(count_places(query.search))
     head = {
         "type": "FeatureCollection",
         "numberMatched": matched,
@@ -65,16 +118,82 @@ def place_items():
     }
     # The features arrive as JSON text from PostgreSQL; splice them in rather than re-parse.
     body = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + ",".join(features) + "]}"
-    return Response(body, mimetype=GEOJSON)
+    return cacheable(Response(body, mimetype=GEOJSON), last_modified())
+
+
+def _paged(query: ItemsRequest):
+    places = search_places(query.search)
+    if query.limit is not None:
+        places = places.limit(query.limit)
+    return places.offset(query.offset)
+
+
+def _geojson_file(query: ItemsRequest) -> Iterator[str]:
+    stmt = feature_rows(_paged(query), distance_m(query.search))
+    yield '{"type":"FeatureCollection","features":['
+    for index, feature in enumerate(
+        db.session.scalars(stmt.execution_options(yield_per=STREAM_BATCH))
+    ):
+        yield ("," if index else "") + feature
+    yield "]}"
+
+
+def _download(lines: Iterator[str], media_type: str, filename: str) -> Response:
+    response = Response(stream_with_context(lines), mimetype=media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/collections/places/items")
+def place_items():
+    """Published places matching every filter given, as a GeoJSON page, file or CSV."""
+    fmt = requested_format()
+    query = parse_items_request(
+        request.args,
+        current_app.config["API_DEFAULT_LIMIT"],
+        current_app.config["API_MAX_LIMIT"],
+        fmt,
+        now=lambda: datetime.now(UTC),
+    )
+    if fmt == "csv":
+        response = _download(csv_lines(_paged(query)), f"{CSV}; charset=utf-8", "hiroba-places.csv")
+    elif fmt == "geojson":
+        response = _download(_geojson_file(query), GEOJSON, "hiroba-places.geojson")
+    else:
+        return _page(query)
+    response.last_modified = last_modified()
+    return response
 
 
 @bp.get(f"/collections/places/items/<int(max={MAX_ID}):place_id>")
 def place_item(place_id: int):
-    """One approved place as a GeoJSON Feature."""
+    """One published place as a GeoJSON Feature."""
     reject_unknown(request.args, {"f"})
-    parse_format(request.args)
-    stmt = feature_rows(approved_places().where(Place.id == place_id))
-    feature = db.session.scalar(stmt)
-    if feature is None:
+    requested_format(("json", "geojson"))
+    place = db.session.scalar(approved_places().where(Place.id == place_id))
+    if place is None:
         raise NotFound(_l("There is no published place with this id."))
-    return Response(feature, mimetype=GEOJSON)
+    feature = db.session.scalar(feature_rows(approved_places().where(Place.id == place_id)))
+    return cacheable(Response(feature, mimetype=GEOJSON), place.updated_at)
+
+
+@bp.get("/collections/places")
+def place_collection():
+    """The places collection's description (extent, links)."""
+    reject_unknown(request.args, {"f"})
+    requested_format(("json",))
+    body = {
+        "id": "places",
+        "title": str(_l("Places to meet")),
+        "description": str(_l("Published まちのひろば: places where neighbours can meet.")),
+        "itemType": "feature",
+        "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
+        "links": [
+            _link(url_for("api.place_collection", _external=True), "self", "application/json"),
+            _link(url_for("api.place_items", _external=True), "items"),
+            _link(url_for("api.place_items", f="csv", _external=True), "items", CSV),
+        ],
+    }
+    return cacheable(
+        Response(json.dumps(body, ensure_ascii=False), mimetype="application/json"), None
+    )

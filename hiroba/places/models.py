@@ -79,6 +79,20 @@ class Place(db.Model):
         Index("ix_places_amenities", "amenities", postgresql_using="gin"),
         Index("ix_places_accessibility", "accessibility", postgresql_using="gin"),
         Index("ix_places_conditions", "conditions", postgresql_using="gin"),
+        # Distances and radius filters are measured on the sphere, on the public point.
+        Index(
+            "ix_places_public_geography",
+            text("(public_location::geography)"),
+            postgresql_using="gist",
+        ),
+        # A place imported from an open-data file is known by (municipality code, ID).
+        Index(
+            "uq_places_external_key",
+            "external_code",
+            "external_id",
+            unique=True,
+            postgresql_where=text("external_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -135,11 +149,15 @@ class Place(db.Model):
     proxy_consent_note: Mapped[str | None] = mapped_column(String(500))
     proxy_owner_note: Mapped[str | None] = mapped_column(String(300))  # name, how to reach them
 
+    # Where an imported place came from: 全国地方公共団体コード and the file's ID.
+    external_code: Mapped[str | None] = mapped_column(String(6))
+    external_id: Mapped[str | None] = mapped_column(String(64))
+
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), index=True
     )
     version: Mapped[int] = mapped_column(Integer)
 

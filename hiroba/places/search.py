@@ -1,0 +1,143 @@
+"""Searching published places: every filter of the search API, applied in SQL.
+
+Privacy: every spatial filter, distance and sort uses ``public_location``, never the true
+point, so no sequence of small boxes or radii can find a home more precisely than its ½ mesh
+cell. Text search runs on ``search_text``, which holds no address for approximate places.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from geoalchemy2 import Geography
+from sqlalchemy import ColumnElement, Select, and_, cast, exists, func
+
+from hiroba.places.models import OpeningPeriod, Place
+from hiroba.places.queries import approved_places
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+@dataclass(frozen=True)
+class PlaceSearch:
+    """What a resident or a machine asks for; empty fields do not filter."""
+
+    bbox: tuple[float, float, float, float] | None = None
+    q: str | None = None
+    kinds: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    districts: tuple[str, ...] = ()
+    audiences: tuple[str, ...] = ()  # who may use it: any of these
+    amenities: tuple[str, ...] = ()  # all of these
+    accessibility: tuple[str, ...] = ()  # all of these
+    conditions: tuple[str, ...] = ()  # all of these (free/paid are the fee)
+    capacity_min: int | None = None
+    open_at: datetime | None = None  # aware; compared in Asia/Tokyo
+    near: tuple[float, float] | None = None  # lon, lat
+    radius_m: float | None = None  # with near
+    sortby: tuple[tuple[str, bool], ...] = ()  # (field, descending)
+
+
+FEES = {"free", "paid"}
+
+
+def _point(lon: float, lat: float):
+    return cast(func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326), Geography)
+
+
+def distance_m(search: PlaceSearch) -> ColumnElement | None:
+    """Metres from ``near`` to each place's public point (None without ``near``)."""
+    if search.near is None:
+        return None
+    return func.ST_Distance(cast(Place.public_location, Geography), _point(*search.near))
+
+
+def _like_term(term: str) -> ColumnElement:
+    """``search_text`` contains ``term``, folded by the same SQL function as the column."""
+    folded = func.hiroba_fold(term)
+    escaped = func.replace(func.replace(func.replace(folded, "\\", "\\\\"), "%", "\\%"), "_", "\\_")
+    return Place.search_text.like(func.concat("%", escaped, "%"), escape="\\")
+
+
+def _open_at(moment: datetime) -> ColumnElement:
+    local = moment.astimezone(TOKYO)
+    minute = local.hour * 60 + local.minute
+    return exists().where(
+        OpeningPeriod.place_id == Place.id,
+        OpeningPeriod.weekday == local.isoweekday(),
+        OpeningPeriod.opens_minute <= minute,
+        OpeningPeriod.closes_minute > minute,
+    )
+
+
+def _filters(search: PlaceSearch) -> list[ColumnElement]:
+    where: list[ColumnElement] = []
+    if search.bbox:
+        envelope = func.ST_MakeEnvelope(*search.bbox, 4326)
+        where.append(func.ST_Intersects(Place.public_location, envelope))
+    if search.q:
+        where.extend(_like_term(term) for term in search.q.split())
+    for column, values in (
+        (Place.kind, search.kinds),
+        (Place.sector, search.sectors),
+        (Place.district_code, search.districts),
+        (Place.who_may_use, search.audiences),
+    ):
+        if values:
+            where.append(column.in_(values))
+    for column, values in (
+        (Place.amenities, search.amenities),
+        (Place.accessibility, search.accessibility),
+        (Place.conditions, [c for c in search.conditions if c not in FEES]),
+    ):
+        if values:
+            where.append(column.contains(list(values)))
+    where.extend(Place.fee == fee for fee in FEES.intersection(search.conditions))
+    if search.capacity_min is not None:
+        where.append(Place.capacity >= search.capacity_min)
+    if search.open_at is not None:
+        where.append(_open_at(search.open_at))
+    if search.near is not None and search.radius_m is not None:
+        where.append(
+            func.ST_DWithin(
+                cast(Place.public_location, Geography), _point(*search.near), search.radius_m
+            )
+        )
+    return where
+
+
+SORTABLE = {
+    "name": lambda: func.coalesce(Place.name_kana, Place.name),
+    "capacity": lambda: Place.capacity,
+    "updated_at": lambda: Place.updated_at,
+    "id": lambda: Place.id,
+}
+
+
+def _order(search: PlaceSearch) -> list[ColumnElement]:
+    distance = distance_m(search)
+    order: list[ColumnElement] = []
+    for field, descending in search.sortby:
+        column = distance if field == "distance" else SORTABLE[field]()
+        order.append(column.desc().nulls_last() if descending else column.asc().nulls_last())
+    if not search.sortby and distance is not None:
+        order.append(distance)
+    if not order:
+        order = [SORTABLE["name"](), Place.name]
+    return [*order, Place.id]
+
+
+def search_places(search: PlaceSearch) -> Select:
+    """Published places matching ``search``, in the order asked for (nearest first with near)."""
+    stmt = approved_places()
+    filters = _filters(search)
+    if filters:
+        stmt = stmt.where(and_(*filters))
+    return stmt.order_by(*_order(search))
+
+
+def count_places(search: PlaceSearch) -> Select:
+    """How many published places match (numberMatched)."""
+    return search_places(search).with_only_columns(func.count(Place.id)).order_by(None)
