@@ -67,8 +67,8 @@ endef
 system: ## Install missing Debian packages for `make run`
 	@$(call apt_ensure,)
 
-system-test: ## Install missing Debian packages for `make test` (adds chromium)
-	@$(call apt_ensure,chromium)
+system-test: ## Install missing Debian packages for `make test` (adds chromium, gdal-bin)
+	@$(call apt_ensure,chromium gdal-bin)
 
 # Virtual environment with the package and its dev tools; redone when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | system

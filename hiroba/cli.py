@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from hiroba.accounts.models import Role
 from hiroba.accounts.services import create_user, find_user_by_email
@@ -15,6 +16,8 @@ from hiroba.districts.importing import DistrictFileError, read_districts, read_e
 from hiroba.districts.services import import_districts
 from hiroba.errors import HirobaError, ValidationFailed
 from hiroba.extensions import db
+from hiroba.opendata.importing import check_importer, import_places
+from hiroba.opendata.reading import ENCODINGS, OpenDataFileError, decode, read_table
 
 ADMIN_PASSWORD_ENV = "HIROBA_ADMIN_PASSWORD"
 
@@ -115,8 +118,75 @@ def create_admin_command(email: str, name: str) -> None:
     click.echo(f"Administrator {user.email} created.")
 
 
+def _echo_problems(table, report) -> None:
+    """Columns left aside, warnings and row errors (``line N, column: message``), on stderr."""
+    if table.not_imported:
+        names = ", ".join(table.not_imported)
+        click.echo(_("Columns hiroba does not import: %(names)s", names=names), err=True)
+    if table.unknown:
+        names = ", ".join(table.unknown)
+        click.echo(_("Columns not known, ignored: %(names)s", names=names), err=True)
+    for issue in report.warnings:
+        click.echo(_("warning: %(issue)s", issue=issue), err=True)
+    for issue in report.errors:
+        click.echo(str(issue), err=True)
+
+
+@click.command("import-places")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "email", required=True, help="Email of the staff member or admin importing.")
+@click.option("--approve", is_flag=True, help="Publish new places at once (administrators only).")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows even if others fail.")
+@click.option(
+    "--encoding", type=click.Choice(ENCODINGS), default="auto", show_default=True,
+    help="auto: a BOM decides, else UTF-8 if the file is valid UTF-8, else CP932.",
+)  # fmt: skip
+def import_places_command(
+    path: Path, email: str, approve: bool, skip_invalid: bool, encoding: str
+) -> None:
+    """Import places from a 公共施設一覧 CSV file (either generation of the layout).
+
+    Idempotent by (全国地方公共団体コード, ID): importing a file again changes only the places
+    whose rows changed. Without --skip-invalid, one bad row means nothing is imported. Exits
+    non-zero when any row failed.
+    """
+    actor = find_user_by_email(email)
+    if actor is None:
+        _fail(_("There is no account with this email address."))
+    try:
+        check_importer(actor, approve)
+        table = read_table(decode(path.read_bytes(), encoding))
+        report = import_places(table, actor, approve=approve)
+    except OpenDataFileError as error:
+        _fail(str(error))
+    except HirobaError as error:
+        _fail(str(error.detail or error.title))
+    _echo_problems(table, report)
+    held_back = report.failed and not skip_invalid
+    counts = dict(report.counts)
+    if held_back:
+        db.session.rollback()
+        counts.update(created=0, updated=0)
+    else:
+        db.session.commit()
+    for outcome, count in counts.items():
+        click.echo(f"{outcome}: {count}")
+    if held_back:
+        raise click.ClickException(
+            _(
+                "Nothing was imported: %(n)d rows have errors. Correct them, or import the "
+                "other rows with --skip-invalid.",
+                n=report.failed,
+            )
+        )
+    if report.failed:
+        raise click.exceptions.Exit(1)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(import_districts_command)
     app.cli.add_command(send_notifications_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(import_places_command)

@@ -386,3 +386,10 @@ def test_a_boundary_that_strands_a_place_leaves_the_transaction_as_it_was(
         District.code == NAKAHARA
     )
     assert db.session.scalar(covered) is True
+
+
+def test_nested_n03_attributes_fill_what_the_top_level_lacks():
+    """The shared reference file keeps N03's own attributes under source_properties."""
+    records = {r.code: r for r in read_districts(KAWASAKI_WARDS)}
+    assert records[NAKAHARA].prefecture_ja == "神奈川県"
+    assert (records[NAKAHARA].name_ja, records[NAKAHARA].city_ja) == ("中原区", "川崎市")

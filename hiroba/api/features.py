@@ -124,3 +124,42 @@ def feature_rows(places: Select, distance=None) -> Select:
     return places.with_only_columns(feature_json(distance)).join(
         District, District.code == Place.district_code
     )
+
+
+def district_feature_json():
+    """SQL expression: the public Feature of the current ``districts`` row, as JSON text."""
+    properties = func.json_build_object(
+        "code",
+        District.code,
+        "name_ja",
+        District.name_ja,
+        "name_en",
+        District.name_en,
+        "city_ja",
+        District.city_ja,
+        "prefecture_ja",
+        District.prefecture_ja,
+    )
+    return func.json_build_object(
+        "type",
+        "Feature",
+        "id",
+        District.code,
+        "geometry",
+        _geojson(District.boundary),
+        "properties",
+        properties,
+    ).cast(Text)
+
+
+def district_rows(districts: Select) -> Select:
+    """Turn a ``select(District)…`` into a select of Feature JSON text, keeping its order."""
+    return districts.with_only_columns(district_feature_json())
+
+
+def bbox_of(rows: Select, geometry) -> Select:
+    """min lon, min lat, max lon, max lat around ``geometry`` over ``rows`` (all NULL if none)."""
+    extent = func.ST_Extent(geometry)
+    return rows.with_only_columns(
+        func.ST_XMin(extent), func.ST_YMin(extent), func.ST_XMax(extent), func.ST_YMax(extent)
+    ).order_by(None)

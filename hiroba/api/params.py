@@ -47,7 +47,7 @@ class Param:
     """One query parameter: how to document it (OpenAPI) and how to read it."""
 
     name: str
-    description: str
+    description: Any  # translated text (lazy)
     schema: dict[str, Any]
     explode: bool | None = None  # False for comma-separated lists
     examples: dict[str, Any] = field(default_factory=dict)
@@ -67,46 +67,105 @@ def _list_schema(values: list[str] | None = None, pattern: str | None = None) ->
 
 
 PARAMETERS = [
-    Param("bbox", "Only places whose public point lies in this box: min longitude, min latitude, "
-          "max longitude, max latitude (WGS 84, CRS84 axis order).",
-          {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4},
-          explode=False),
-    Param("limit", "Page size.", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}),
-    Param("offset", "Features to skip (for paging; the `next` link does this for you).",
-          {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
-    Param("q", "Text in the name, reading (kana), English name, description or address "
-          "(addresses of places published approximately are not searched). NFKC-normalised; "
-          "hiragana and katakana, full- and half-width are folded; words separated by spaces "
-          "must all occur. One or two characters work too.",
-          {"type": "string", "maxLength": MAX_Q_LENGTH}),
-    Param("kind", "Any of these kinds of place.", _list_schema(_keys(PlaceKind)), explode=False),
-    Param("sector", "Any of these sectors.", _list_schema(_keys(Sector)), explode=False),
-    Param("district", "Any of these districts (6-digit 全国地方公共団体コード; 5 digits accepted).",
-          _list_schema(pattern=r"^[0-9]{5,6}$"), explode=False),
-    Param("who", "Any of these: who may use the place.", _list_schema(_keys(Audience)),
-          explode=False),
-    Param("amenity", "All of these amenities.", _list_schema(_keys(Amenity)), explode=False),
-    Param("accessibility", "All of these accessibility features.",
-          _list_schema(_keys(Accessibility)), explode=False),
-    Param("condition", "All of these conditions of use (`free` and `paid` are the fee).",
-          _list_schema(_keys(Condition) + _keys(Fee)), explode=False),
-    Param("capacity_min", "At least this many people.",
-          {"type": "integer", "minimum": 1, "maximum": 100_000}),
-    Param("open_at", "Open at this moment by the weekly hours: an ISO 8601 date-time (without "
-          "an offset it is Asia/Tokyo time), or `now`.", {"type": "string", "maxLength": 40},
-          examples={"tuesday-morning": {"value": "2026-12-01T10:00:00+09:00"}}),
-    Param("near", "Longitude and latitude to measure from: results come nearest first, with "
-          "`distance_m` in their properties.",
-          {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
-          explode=False),
-    Param("radius", "With `near`: only places within this many metres.",
-          {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS_M}),
-    Param("sortby", "Sort order: comma-separated fields, each optionally prefixed with `+` or `-`.",
-          _list_schema(pattern=r"^[+-]?(" + "|".join(SORT_FIELDS) + ")$"), explode=False),
-    Param("f", "Format: `json` (a page of GeoJSON, the default), `geojson` (every match as a "
-          "GeoJSON file) or `csv` (every match as 公共施設一覧 CSV).",
-          {"type": "string", "enum": list(FORMATS)}),
-]  # fmt: skip
+    Param(
+        "bbox",
+        _l(
+            "Only places whose public point lies in this box: min longitude, min latitude, "
+            "max longitude, max latitude (WGS 84, CRS84 axis order)."
+        ),
+        {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4},
+        explode=False,
+    ),
+    Param(
+        "limit", _l("Page size."), {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}
+    ),
+    Param(
+        "offset",
+        _l("Features to skip (for paging; the `next` link does this for you)."),
+        {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+    ),
+    Param(
+        "q",
+        _l(
+            "Text in the name, reading (kana), English name, description or address "
+            "(addresses of places published approximately are not searched). NFKC-normalised; "
+            "hiragana and katakana, full- and half-width are folded; words separated by spaces "
+            "must all occur. One or two characters work too."
+        ),
+        {"type": "string", "maxLength": MAX_Q_LENGTH},
+    ),
+    Param(
+        "kind", _l("Any of these kinds of place."), _list_schema(_keys(PlaceKind)), explode=False
+    ),
+    Param("sector", _l("Any of these sectors."), _list_schema(_keys(Sector)), explode=False),
+    Param(
+        "district",
+        _l("Any of these districts (6-digit 全国地方公共団体コード; 5 digits accepted)."),
+        _list_schema(pattern=r"^[0-9]{5,6}$"),
+        explode=False,
+    ),
+    Param(
+        "who",
+        _l("Any of these: who may use the place."),
+        _list_schema(_keys(Audience)),
+        explode=False,
+    ),
+    Param("amenity", _l("All of these amenities."), _list_schema(_keys(Amenity)), explode=False),
+    Param(
+        "accessibility",
+        _l("All of these accessibility features."),
+        _list_schema(_keys(Accessibility)),
+        explode=False,
+    ),
+    Param(
+        "condition",
+        _l("All of these conditions of use (`free` and `paid` are the fee)."),
+        _list_schema(_keys(Condition) + _keys(Fee)),
+        explode=False,
+    ),
+    Param(
+        "capacity_min",
+        _l("At least this many people."),
+        {"type": "integer", "minimum": 1, "maximum": 100_000},
+    ),
+    Param(
+        "open_at",
+        _l(
+            "Open at this moment by the weekly hours: an ISO 8601 date-time (without "
+            "an offset it is Asia/Tokyo time), or `now`."
+        ),
+        {"type": "string", "maxLength": 40},
+        examples={"tuesday-morning": {"value": "2026-12-01T10:00:00+09:00"}},
+    ),
+    Param(
+        "near",
+        _l(
+            "Longitude and latitude to measure from: results come nearest first, with "
+            "`distance_m` in their properties."
+        ),
+        {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+        explode=False,
+    ),
+    Param(
+        "radius",
+        _l("With `near`: only places within this many metres."),
+        {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS_M},
+    ),
+    Param(
+        "sortby",
+        _l("Sort order: comma-separated fields, each optionally prefixed with `+` or `-`."),
+        _list_schema(pattern=r"^[+-]?(" + "|".join(SORT_FIELDS) + ")$"),
+        explode=False,
+    ),
+    Param(
+        "f",
+        _l(
+            "Format: `json` (a page of GeoJSON, the default), `geojson` (every match as a "
+            "GeoJSON file) or `csv` (every match as 公共施設一覧 CSV)."
+        ),
+        {"type": "string", "enum": list(FORMATS)},
+    ),
+]
 NAMES = [p.name for p in PARAMETERS]
 
 

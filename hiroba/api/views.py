@@ -1,11 +1,16 @@
 """The search API: OGC API – Features collections of published places under /api.
 
+This module holds the blueprint, what every API response shares (CORS, caching, negotiation,
+links, pages of features) and the places items. ``ogc`` adds the landing page, conformance and
+the collections (districts included); ``docs`` the OpenAPI document and its HTML rendering.
+
 Items come as a page of GeoJSON (``f=json``, the default), or — with the very same filters and
 order — as a whole GeoJSON file (``f=geojson``) or 公共施設一覧 CSV (``f=csv``), streamed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -33,6 +38,8 @@ from hiroba.places.search import count_places, distance_m, search_places
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # read-only, cookie-free API; nothing here changes state
 
+JSON = "application/json"
+HTML = "text/html"
 GEOJSON = "application/geo+json"
 CSV = "text/csv"
 MEDIA_TYPES = {"json": GEOJSON, "geojson": GEOJSON, "csv": CSV}
@@ -50,6 +57,8 @@ def read_only_cors(response: Response) -> Response:
     )
     headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Content-Disposition"
     headers["Access-Control-Max-Age"] = "86400"
+    # The format follows Accept and every text the language: shared caches must keep them apart.
+    response.vary.update(("Accept", "Accept-Language"))
     return response
 
 
@@ -57,38 +66,68 @@ def requested_format(allowed=FORMATS) -> str:
     """``f`` if given, else the best of the Accept header (GeoJSON unless CSV is preferred)."""
     if "f" in request.args:
         return parse_format(request.args, allowed)
-    best = request.accept_mimetypes.best_match([GEOJSON, "application/json", CSV], GEOJSON)
+    best = request.accept_mimetypes.best_match([GEOJSON, JSON, CSV], GEOJSON)
     return "csv" if best == CSV and "csv" in allowed else "json"
 
 
-def _link(href: str, rel: str, media_type: str = GEOJSON, title: str | None = None) -> dict:
-    link = {"href": href, "rel": rel, "type": media_type}
+def metadata_format(allowed=("json",)) -> str:
+    """``f`` if given, else HTML for clients that prefer it (browsers) where offered, else JSON."""
+    if "f" in request.args:
+        return parse_format(request.args, allowed)
+    best = request.accept_mimetypes.best_match([JSON, HTML], JSON)
+    return "html" if best == HTML and "html" in allowed else "json"
+
+
+def link(href: str, rel: str, media_type: str = GEOJSON, title: str | None = None) -> dict:
+    found = {"href": href, "rel": rel, "type": media_type}
     if title:
-        link["title"] = title
-    return link
+        found["title"] = title
+    return found
 
 
-def _items_url(**changes) -> str:
+def url_with(**changes) -> str:
+    """This request's URL with some query parameters changed (``None`` drops one)."""
     args = {**request.args.to_dict(), **changes}
-    return url_for(
-        "api.place_items", _external=True, **{k: v for k, v in args.items() if v is not None}
-    )
+    values = {k: v for k, v in args.items() if v is not None}
+    return url_for(request.endpoint, _external=True, **(request.view_args or {}), **values)
 
 
-def _page_links(matched: int, returned: int, limit: int, offset: int) -> list[dict]:
-    links = [
-        _link(_items_url(), "self"),
-        _link(_items_url(f="geojson", limit=None, offset=None), "alternate", GEOJSON,
-              str(_l("Every match as a GeoJSON file"))),
-        _link(_items_url(f="csv", limit=None, offset=None), "alternate", CSV,
-              str(_l("Every match as 公共施設一覧 CSV"))),
-        _link(url_for("api.place_collection", _external=True), "collection", "application/json"),
-    ]  # fmt: skip
+def paging_links(matched: int, returned: int, limit: int, offset: int) -> list[dict]:
+    """``self``, and ``next``/``prev`` where there is such a page."""
+    links = [link(url_with(), "self")]
     if offset + returned < matched:
-        links.append(_link(_items_url(offset=offset + limit), "next"))
+        links.append(link(url_with(offset=offset + limit), "next"))
     if offset > 0:
-        links.append(_link(_items_url(offset=max(0, offset - limit)), "prev"))
+        links.append(link(url_with(offset=max(0, offset - limit)), "prev"))
     return links
+
+
+def feature_page(features: list[str], matched: int, links: list[dict]) -> Response:
+    """A page of Features (JSON text each) as an OGC FeatureCollection."""
+    head = {"type": "FeatureCollection", "numberMatched": matched,
+            "numberReturned": len(features), "links": links}  # fmt: skip
+    # The features arrive as JSON text from PostgreSQL; splice them in rather than re-parse.
+    rest = ',"features":[' + ",".join(features) + "]}"
+    unstamped = json.dumps(head, ensure_ascii=False)[:-1] + rest
+    head["timeStamp"] = datetime.now(UTC).isoformat(timespec="seconds")
+    response = Response(json.dumps(head, ensure_ascii=False)[:-1] + rest, mimetype=GEOJSON)
+    # Same features, same links: the same ETag whatever second it is (weak: timeStamp differs).
+    response.set_etag(
+        hashlib.sha1(unstamped.encode(), usedforsecurity=False).hexdigest(), weak=True
+    )
+    return response
+
+
+def feature_response(feature: str, collection_endpoint: str) -> Response:
+    """One Feature (JSON text) with its ``self`` and ``collection`` links."""
+    links = [link(url_with(), "self"), link(url_for(collection_endpoint, _external=True),
+                                            "collection", JSON)]  # fmt: skip
+    body = feature[:-1] + ',"links":' + json.dumps(links, ensure_ascii=False) + "}"
+    return Response(body, mimetype=GEOJSON)
+
+
+def json_response(body: dict, media_type: str = JSON) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), mimetype=media_type)
 
 
 def last_modified() -> datetime | None:
@@ -105,20 +144,23 @@ def cacheable(response: Response, modified: datetime | None) -> Response:
     return response.make_conditional(request)
 
 
+def _place_page_links(matched: int, returned: int, limit: int, offset: int) -> list[dict]:
+    return [
+        *paging_links(matched, returned, limit, offset),
+        link(url_with(f="geojson", limit=None, offset=None), "alternate", GEOJSON,
+             str(_l("Every match as a GeoJSON file"))),
+        link(url_with(f="csv", limit=None, offset=None), "alternate", CSV,
+             str(_l("Every match as 公共施設一覧 CSV"))),
+        link(url_for("api.place_collection", _external=True), "collection", JSON),
+    ]  # fmt: skip
+
+
 def _page(query: ItemsRequest) -> Response:
     places = search_places(query.search).limit(query.limit).offset(query.offset)
     features = db.session.scalars(feature_rows(places, distance_m(query.search))).all()
     matched = db.session.scalar(count_places(query.search))
-    head = {
-        "type": "FeatureCollection",
-        "numberMatched": matched,
-        "numberReturned": len(features),
-        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds"),
-        "links": _page_links(matched, len(features), query.limit, query.offset),
-    }
-    # The features arrive as JSON text from PostgreSQL; splice them in rather than re-parse.
-    body = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + ",".join(features) + "]}"
-    return cacheable(Response(body, mimetype=GEOJSON), last_modified())
+    links = _place_page_links(matched, len(features), query.limit, query.offset)
+    return cacheable(feature_page(features, matched, links), last_modified())
 
 
 def _paged(query: ItemsRequest):
@@ -174,26 +216,8 @@ def place_item(place_id: int):
     if place is None:
         raise NotFound(_l("There is no published place with this id."))
     feature = db.session.scalar(feature_rows(approved_places().where(Place.id == place_id)))
-    return cacheable(Response(feature, mimetype=GEOJSON), place.updated_at)
+    return cacheable(feature_response(feature, "api.place_collection"), place.updated_at)
 
 
-@bp.get("/collections/places")
-def place_collection():
-    """The places collection's description (extent, links)."""
-    reject_unknown(request.args, {"f"})
-    requested_format(("json",))
-    body = {
-        "id": "places",
-        "title": str(_l("Places to meet")),
-        "description": str(_l("Published まちのひろば: places where neighbours can meet.")),
-        "itemType": "feature",
-        "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
-        "links": [
-            _link(url_for("api.place_collection", _external=True), "self", "application/json"),
-            _link(url_for("api.place_items", _external=True), "items"),
-            _link(url_for("api.place_items", f="csv", _external=True), "items", CSV),
-        ],
-    }
-    return cacheable(
-        Response(json.dumps(body, ensure_ascii=False), mimetype="application/json"), None
-    )
+# The blueprint's other routes live beside this module and register on ``bp`` when imported.
+from hiroba.api import docs, ogc  # noqa: E402, F401

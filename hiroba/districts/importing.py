@@ -60,6 +60,10 @@ def _check_crs(data: Mapping[str, Any]) -> None:
 
 def _attributes(props: Mapping[str, Any]) -> dict[str, str | None] | None:
     """Code and names of one feature, or None for features that belong to no municipality."""
+    # Derived files may keep the original N03 attributes nested under source_properties.
+    nested = props.get("source_properties")
+    if isinstance(nested, Mapping):
+        props = {**nested, **props}
     raw_code = _first(props, "code6", "code5", "N03_007")
     if raw_code is None:
         return None

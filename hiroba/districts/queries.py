@@ -38,6 +38,14 @@ def all_districts() -> Select:
     return select(District).order_by(District.code)
 
 
+def search_districts(bbox: tuple[float, float, float, float] | None = None) -> Select:
+    """Districts whose boundary meets ``bbox`` (min lon, min lat, max lon, max lat), by code."""
+    stmt = all_districts()
+    if bbox is not None:
+        stmt = stmt.where(func.ST_Intersects(District.boundary, func.ST_MakeEnvelope(*bbox, 4326)))
+    return stmt
+
+
 def outlines_geojson() -> dict[str, Any]:
     """Every district's simplified outline as a FeatureCollection (for drawing on maps)."""
     geometry = func.ST_AsGeoJSON(

@@ -2,7 +2,12 @@
 
 Privacy: for places published approximately, the coordinates are the centre of their ½ mesh
 cell and the address stops at the ward — a deterministic, cell-level position, so an exported
-file reveals no more than the map, and importing it again gives back the same rows.
+file reveals no more than the map, and importing it again gives back the same rows. (When the
+centre lies outside the place's ward — a cell across a ward border or the coast — the point is
+one of the cell inside the ward instead: still cell-level, and the row's ward stays true.)
+
+Spreadsheets run a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula, so such text
+is written behind an apostrophe (``layout.FORMULA_GUARD``), which the import takes off again.
 """
 
 from __future__ import annotations
@@ -14,14 +19,17 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import force_locale
-from sqlalchemy import Select, case, func
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from hiroba.districts.models import District
 from hiroba.extensions import db
 from hiroba.i18n import hhmm
 from hiroba.opendata.layout import (
     APPROXIMATE_NOTE,
     COLUMNS,
+    FORMULA_GUARD,
+    FORMULA_STARTS,
     LIST_SEPARATOR,
     NO,
     WEEKDAY_NAMES,
@@ -31,16 +39,29 @@ from hiroba.places.models import Place
 from hiroba.places.vocabulary import Amenity, Fee, LocationPrecision, label
 
 BATCH = 500
+UNGUARDED = {"電話番号"}
+
+
+def _cell_point():
+    """The centre of the place's ½ mesh cell if the database puts it in the place's ward, else
+    a point of the cell inside the ward (an import must find the place in the same ward)."""
+    cell = func.hiroba_half_mesh_cell(Place.public_mesh_code)
+    centre = func.ST_Centroid(cell)
+    ward = select(District.boundary).where(District.code == Place.district_code)
+    inside = func.ST_PointOnSurface(
+        func.ST_CollectionExtract(func.ST_Intersection(cell, ward.scalar_subquery()), 3)
+    )
+    return case((func.hiroba_district_at(centre) == Place.district_code, centre), else_=inside)
 
 
 def _public_geometry():
-    """(lon, lat, outline as GeoJSON): the point and outline of exact places; the centre of the
-    ½ mesh cell and no outline otherwise."""
-    centre = func.ST_Centroid(func.hiroba_half_mesh_cell(Place.public_mesh_code))
+    """(lon, lat, outline as GeoJSON): the point and outline of exact places; a cell-level
+    point (``_cell_point``) and no outline otherwise."""
+    point = _cell_point()
     exact = Place.location_precision == LocationPrecision.EXACT
     return (
-        case((exact, func.ST_X(Place.location)), else_=func.ST_X(centre)),
-        case((exact, func.ST_Y(Place.location)), else_=func.ST_Y(centre)),
+        case((exact, func.ST_X(Place.location)), else_=func.ST_X(point)),
+        case((exact, func.ST_Y(Place.location)), else_=func.ST_Y(point)),
         case((exact, func.ST_AsGeoJSON(Place.footprint, 6))),
     )
 
@@ -126,6 +147,17 @@ def row(place: Place, lon: float, lat: float, outline: str | None) -> dict[str, 
     }
 
 
+def spreadsheet_safe(column: str, value: str) -> str:
+    """``value`` behind an apostrophe if a spreadsheet would run it as a formula.
+
+    Not phone numbers: validated to digits, ``+``, ``-``, brackets and spaces, they can call
+    no function, and ``+81…`` must stay as it is for the programs that read the file.
+    """
+    if column in UNGUARDED or value.lstrip(FORMULA_GUARD)[:1] not in FORMULA_STARTS:
+        return value
+    return FORMULA_GUARD + value
+
+
 def _line(values: list[str]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerow(values)
@@ -147,4 +179,4 @@ def csv_lines(places: Select) -> Iterator[str]:
     with force_locale("ja"):
         for place, lon, lat, outline in db.session.execute(stmt):
             values = row(place, lon, lat, outline)
-            yield _line([values.get(column, "") for column in COLUMNS])
+            yield _line([spreadsheet_safe(c, values.get(c, "")) for c in COLUMNS])
