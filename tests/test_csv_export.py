@@ -196,7 +196,7 @@ def test_an_exact_place_has_its_point_address_and_outline(client, make_places):
     _, (row,) = get_csv(client)
     assert (row["緯度"], row["経度"]) == (f"{lat:.6f}", f"{lon:.6f}")
     assert row["所在地_連結表記"] == "川崎市中原区小杉町3丁目600" and row["備考"] == ""
-    assert row["全国地方公共団体コード"] == NAKAHARA and row["ID"] == str(place.id)
+    assert row["全国地方公共団体コード"] == NAKAHARA and row["ID"] == f"hiroba-{place.id}"
     assert '"type":"Polygon"' in row["敷地_GeoJSON"]
 
 

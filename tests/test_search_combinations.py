@@ -248,7 +248,7 @@ def csv_ids(client, params: dict) -> list[int]:
     body = response.get_data(as_text=True)
     assert body.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(body[1:], newline="")))
-    return [int(row["ID"]) for row in rows]
+    return [int(row["ID"].removeprefix("hiroba-")) for row in rows]
 
 
 def geojson_ids(client, params: dict) -> list[int]:

@@ -66,6 +66,12 @@ def _public_geometry():
     )
 
 
+def native_id(place_id: int) -> str:
+    """The ID of a place registered in hiroba (not imported): never equal to an imported ID
+    that a municipality numbered itself, so (code, ID) stays unique in every export."""
+    return f"hiroba-{place_id}"
+
+
 def hours_detail(place: Place) -> str:
     """Every period: ``月 09:00-17:00;火 09:00-12:00,13:00-17:00``."""
     days: dict[int, list[str]] = {}
@@ -109,7 +115,7 @@ def row(place: Place, lon: float, lat: float, outline: str | None) -> dict[str, 
     weekdays, opens, closes = _standard_hours(place)
     return {
         "全国地方公共団体コード": place.external_code or district.code,
-        "ID": place.external_id or str(place.id),
+        "ID": place.external_id or native_id(place.id),
         "地方公共団体名": municipality,
         "名称": place.name,
         "名称_カナ": place.name_kana or "",
