@@ -184,9 +184,27 @@ def import_places_command(
         raise click.exceptions.Exit(1)
 
 
+@click.command("synth-places")
+@click.argument("count", type=click.IntRange(0, 5_000_000))
+@click.option("--remove", is_flag=True, help="Delete the synthetic places instead.")
+@with_appcontext
+def synth_places_command(count: int, remove: bool) -> None:
+    """Add COUNT synthetic places for benchmarks (never in production)."""
+    from hiroba.places import synthetic
+
+    if current_app.config["HIROBA_ENV"] == "production":
+        _fail("Synthetic places are for benchmarks, not for a real registry.")
+    if remove:
+        click.echo(f"removed: {synthetic.remove()}")
+    else:
+        click.echo(f"created: {synthetic.generate(count)}")
+    db.session.commit()
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(import_districts_command)
     app.cli.add_command(send_notifications_command)
+    app.cli.add_command(synth_places_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(import_places_command)

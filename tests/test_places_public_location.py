@@ -10,10 +10,13 @@ from shapely.geometry import Point
 from sqlalchemy import text
 
 from hiroba import geo
+from hiroba.districts.importing import read_districts
+from hiroba.districts.services import import_districts
 from hiroba.extensions import db
 from hiroba.places.models import PlaceStatus
 from hiroba.places.services import create_place, update_place
 from hiroba.review import services as review
+from hiroba.seeding import SEEDS
 from tests.factories import NAKAHARA, WARD_POINTS, place_values
 
 LON, LAT = WARD_POINTS[NAKAHARA]
@@ -230,3 +233,40 @@ def test_approximate_place_in_review_keeps_its_public_point(
     review.submit(place, owner)
     review.approve(place, make_staff(place.district_code))
     assert public_point(place) == before
+
+
+# Found by the synthetic-data run: with the demo ward boundaries, this point's cell meets 川崎区
+# in three pieces, and PostGIS's ST_GeneratePoints never drew a point there.
+KAWASAKI = "141313"
+PIECES_POINT = (139.7494287328732, 35.51766896155527)
+
+
+def test_a_home_whose_cell_meets_the_ward_in_pieces_can_be_saved(app_context, owner):
+    """Saving must work with the public point inside the cell and the ward (regression: such
+    places were refused for a NULL public point)."""
+    import_districts(read_districts(SEEDS / "districts.geojson"))
+    pieces = db.session.execute(
+        text(
+            "SELECT ST_NumGeometries(ST_CollectionExtract(ST_Intersection(hiroba_half_mesh_cell("
+            "hiroba_half_mesh_code(ST_SetSRID(ST_MakePoint(:x, :y), 4326))), boundary), 3))"
+            " FROM districts WHERE code = :ward"
+        ),
+        {"x": PIECES_POINT[0], "y": PIECES_POINT[1], "ward": KAWASAKI},
+    ).scalar()
+    assert pieces > 1
+    drawn = set()
+    for _ in range(5):
+        place = create_place(
+            owner, place_values(KAWASAKI, kind="vacant_house", location=list(PIECES_POINT))
+        )
+        inside = db.session.execute(
+            text(
+                "SELECT ST_Covers(hiroba_half_mesh_cell(public_mesh_code), public_location)"
+                " AND ST_Covers(d.boundary, public_location), ST_AsText(public_location)"
+                " FROM places JOIN districts d ON d.code = district_code WHERE places.id = :id"
+            ),
+            {"id": place.id},
+        ).one()
+        assert inside[0] is True
+        drawn.add(inside[1])
+    assert len(drawn) > 1  # still a random draw, not one fixed point
