@@ -114,7 +114,8 @@ class EditConflict(HirobaError):
 
 
 def wants_problem_json() -> bool:
-    return request.path == "/api" or request.path.startswith("/api/")
+    """Machine endpoints: the API, and the map page's own data."""
+    return request.path == "/api" or request.path.startswith(("/api/", "/map/"))
 
 
 def problem_response(status: int, title: Any, detail: Any, slug: str, **extra: Any) -> Response:

@@ -141,3 +141,19 @@ def search_places(search: PlaceSearch) -> Select:
 def count_places(search: PlaceSearch) -> Select:
     """How many published places match (numberMatched)."""
     return search_places(search).with_only_columns(func.count(Place.id)).order_by(None)
+
+
+def cluster_cells(search: PlaceSearch, cell_degrees: float) -> Select:
+    """Counts of matching places per grid cell, at the mean of their public points.
+
+    For map views that hold too many places to draw one by one. Only public points take part,
+    so a cell of one place sits exactly at that place's public point, never nearer its home.
+    """
+    cell = func.ST_SnapToGrid(Place.public_location, cell_degrees)
+    centre = func.ST_Centroid(func.ST_Collect(Place.public_location))
+    return (
+        search_places(search)
+        .order_by(None)
+        .with_only_columns(func.count(Place.id), func.ST_X(centre), func.ST_Y(centre))
+        .group_by(cell)
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, render_template, request, send_file
+from flask import Blueprint, current_app, jsonify, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,13 +13,14 @@ from sqlalchemy.orm import joinedload
 from hiroba import geo, maps
 from hiroba.database import MAX_ID
 from hiroba.districts.queries import extent, outlines_geojson
-from hiroba.errors import NotFound
+from hiroba.errors import InvalidParameter, NotFound
 from hiroba.extensions import db
 from hiroba.permissions import can_see_exact_location, can_view_photo, can_view_place
 from hiroba.photos.models import PlacePhoto
 from hiroba.photos.store import path_for
+from hiroba.places.finder import filter_args, map_data, page_search
 from hiroba.places.models import Place, PlaceStatus
-from hiroba.places.queries import approved_places, public_listing_order
+from hiroba.places.search import PlaceSearch, search_places
 from hiroba.places.vocabulary import LABELS, LocationPrecision
 
 bp = Blueprint("places", __name__)
@@ -32,9 +33,18 @@ PUBLIC_PHOTO_MAX_AGE = 3600  # seconds
 
 @bp.get("/")
 def index():
-    """The map of approved places, with a server-rendered list (works without JavaScript)."""
+    """The map of published places with the filtered list beside it.
+
+    The list is rendered here from the URL's filters, so the page works without JavaScript;
+    with it, the map and the list follow the view and the filters without reloading.
+    """
     page = max(1, min(request.args.get("page", 1, type=int), 10_000))
-    listing = public_listing_order(approved_places()).options(joinedload(Place.district))
+    try:
+        search = page_search(request.args).search
+        filter_error = None
+    except InvalidParameter as error:
+        search, filter_error = PlaceSearch(), error
+    listing = search_places(search).options(joinedload(Place.district))
     places = db.paginate(listing, page=page, per_page=LIST_PAGE_SIZE, error_out=False)
     fmap = maps.places_map(
         center=current_app.config["MAP_CENTER"],
@@ -44,7 +54,17 @@ def index():
         bounds=extent(),
     )
     labels = {str(key): str(value) for key, value in LABELS.items()}
-    return render_template("places/index.html", places=places, map=fmap, labels=labels)
+    page_html = render_template(
+        "places/index.html", places=places, map=fmap, labels=labels,
+        filters=filter_args(request.args), filter_error=filter_error,
+    )  # fmt: skip
+    return page_html, 400 if filter_error else 200
+
+
+@bp.get("/map/places.json")
+def map_places():
+    """The places (or counts per cell) of a map view, with the page's filters."""
+    return jsonify(map_data(request.args))
 
 
 @bp.get(f"/places/<int(max={MAX_ID}):place_id>")
