@@ -1,6 +1,11 @@
-"""Administration: users, roles and staff wards. Every page here is for administrators only."""
+"""Administration: users, roles and staff wards, and each ward centre's contact.
+
+Every page here is for administrators only.
+"""
 
 from __future__ import annotations
+
+import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,9 +17,11 @@ from hiroba.accounts.forms import ROLE_LABELS
 from hiroba.accounts.models import Role, User
 from hiroba.accounts.queries import users_matching
 from hiroba.accounts.services import set_role_and_wards
-from hiroba.admin.forms import UserRoleForm
+from hiroba.admin.forms import DistrictCentreForm, UserRoleForm
 from hiroba.database import MAX_ID
+from hiroba.districts.models import CENTRE_FIELDS, District
 from hiroba.districts.queries import all_districts
+from hiroba.districts.services import set_centre_contact
 from hiroba.errors import NotFound, PermissionDenied, ValidationFailed
 from hiroba.extensions import db, login_manager
 from hiroba.forms import show_errors
@@ -24,6 +31,7 @@ from hiroba.permissions import can_manage_users
 bp = Blueprint("admin", __name__)
 
 USERS_PAGE_SIZE = 50
+DISTRICT_CODE = re.compile(r"^[0-9]{6}$")
 
 
 @bp.before_request
@@ -78,3 +86,32 @@ def user(user_id: int):
             return redirect(url_for("admin.user", user_id=user.id))
     status = 422 if form.is_submitted() else 200
     return render_template("admin/user.html", user=user, form=form), status
+
+
+@bp.get("/districts")
+def districts():
+    """Every ward with its centre's name, to pick one to edit."""
+    found = db.session.scalars(all_districts()).all()
+    return render_template("admin/districts.html", districts=found)
+
+
+@bp.route("/districts/<code>", methods=["GET", "POST"])
+def district(code: str):
+    """One ward's social design centre contact, as residents see it on place pages."""
+    district = db.session.get(District, code) if DISTRICT_CODE.match(code) else None
+    if district is None:
+        raise NotFound()
+    form = DistrictCentreForm(obj=district)
+    if form.validate_on_submit():
+        try:
+            raw = {field: getattr(form, field).data for field in CENTRE_FIELDS}
+            set_centre_contact(current_user._get_current_object(), district, raw)
+        except ValidationFailed as error:
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            ward = localized(district.name_ja, district.name_en)
+            flash(_("The centre contact of %(ward)s has been saved.", ward=ward), "success")
+            return redirect(url_for("admin.district", code=district.code))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/district.html", district=district, form=form), status

@@ -6,7 +6,9 @@ Two shapes of file are understood:
   (prefecture) … N03_007 (5-digit code); a ward's polygons are merged, features without a code
   (所属未定地) are skipped;
 - hiroba's own district files (seeds, ../shared/data): ``code6`` or ``code5``, ``name_ja``,
-  ``name_en``, ``prefecture_ja``, ``city_ja``.
+  ``name_en``, ``prefecture_ja``, ``city_ja``, and optionally the ward centre's contact
+  (``centre_name``, ``centre_address``, ``centre_hours``, ``centre_phone``, ``centre_email``,
+  ``centre_url``, ``centre_note``; checked when imported).
 
 Boundaries are repaired when invalid (N03 encodes some islands as holes) and kept polygonal.
 """
@@ -25,6 +27,7 @@ from shapely.geometry import MultiPolygon, shape
 
 from hiroba import geo
 from hiroba.districts.codes import InvalidCode, to_code6
+from hiroba.districts.models import CENTRE_FIELDS
 
 # JGD2011 / JGD2000 differ from WGS 84 by centimetres: fine for ward boundaries.
 ACCEPTED_CRS = ("CRS84", "4326", "6668", "4612")
@@ -42,6 +45,8 @@ class DistrictRecord:
     prefecture_ja: str | None
     city_ja: str | None
     boundary: MultiPolygon
+    # The ward centre's contact as the file gives it; None when the file has none (N03).
+    centre: dict[str, str] | None = None
 
 
 def _first(props: Mapping[str, Any], *keys: str) -> str | None:
@@ -58,7 +63,12 @@ def _check_crs(data: Mapping[str, Any]) -> None:
         raise DistrictFileError(f"unsupported coordinate reference system {name}; use EPSG:4326")
 
 
-def _attributes(props: Mapping[str, Any]) -> dict[str, str | None] | None:
+def _centre(props: Mapping[str, Any]) -> dict[str, str] | None:
+    given = {key: props[key] for key in CENTRE_FIELDS if isinstance(props.get(key), str)}
+    return given or None
+
+
+def _attributes(props: Mapping[str, Any]) -> dict[str, Any] | None:
     """Code and names of one feature, or None for features that belong to no municipality."""
     # Derived files may keep the original N03 attributes nested under source_properties.
     nested = props.get("source_properties")
@@ -78,6 +88,7 @@ def _attributes(props: Mapping[str, Any]) -> dict[str, str | None] | None:
         "name_en": _first(props, "name_en"),
         "prefecture_ja": _first(props, "prefecture_ja", "N03_001"),
         "city_ja": city if city != ward else None,
+        "centre": _centre(props),
     }
 
 
@@ -97,7 +108,7 @@ def read_districts(
     except InvalidCode as exc:
         raise DistrictFileError(str(exc)) from exc
 
-    attributes: dict[str, dict[str, str | None]] = {}
+    attributes: dict[str, dict[str, Any]] = {}
     parts: dict[str, list] = defaultdict(list)
     for index, feature in enumerate(data.get("features") or []):
         try:
@@ -139,6 +150,7 @@ def read_districts(
                 prefecture_ja=attrs["prefecture_ja"],
                 city_ja=attrs["city_ja"],
                 boundary=boundary,
+                centre=attrs["centre"],
             )
         )
     return records

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Literal
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
 
 from sqlalchemy import func, select, update
 
 from hiroba import geo
 from hiroba.database import OUTSIDE_DISTRICTS, guarded_write
+from hiroba.districts.contact import clean_centre_contact
 from hiroba.districts.importing import DistrictRecord
-from hiroba.districts.models import District
-from hiroba.errors import HirobaError
+from hiroba.districts.models import CENTRE_FIELDS, District
+from hiroba.errors import HirobaError, PermissionDenied
 from hiroba.extensions import db
+from hiroba.permissions import can_manage_users
 from hiroba.places.models import Place
+
+log = logging.getLogger(__name__)
 
 Outcome = Literal["created", "updated", "unchanged"]
 
@@ -35,6 +40,9 @@ def upsert_district(record: DistrictRecord) -> Outcome:
         "prefecture_ja": record.prefecture_ja,
         "city_ja": record.city_ja,
     }
+    if district is None or not district.has_centre_contact:
+        # A file's centre contact fills a ward that has none; administrators edit it after that.
+        names.update(clean_centre_contact(record.centre or {}))
     if district is None:
         db.session.add(District(code=record.code, boundary=geo.to_db(record.boundary), **names))
         db.session.flush()
@@ -83,3 +91,18 @@ def reassign_places(codes: list[str]) -> None:
 
     with guarded_write({OUTSIDE_DISTRICTS: stranded}):
         db.session.execute(stmt)
+
+
+def set_centre_contact(user: Any, district: District, raw: Mapping[str, Any]) -> District:
+    """Replace the ward centre's contact with ``raw`` (every field; blank ones are cleared).
+
+    Administrators only; raises ValidationFailed, writing nothing, if any value is wrong.
+    """
+    if not can_manage_users(user):
+        raise PermissionDenied()
+    values = clean_centre_contact(raw)
+    for field in CENTRE_FIELDS:
+        setattr(district, field, values[field])
+    db.session.flush()
+    log.info("user %s set the centre contact of district %s", user.id, district.code)
+    return district

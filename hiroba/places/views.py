@@ -4,23 +4,32 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, jsonify, render_template, request, send_file
+from flask import Blueprint, current_app, jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from shapely.geometry import Point
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from hiroba import geo, maps
 from hiroba.database import MAX_ID
-from hiroba.districts.queries import extent, outlines_geojson
+from hiroba.districts.queries import all_districts, extent, outlines_geojson
 from hiroba.errors import InvalidParameter, NotFound
 from hiroba.extensions import db
 from hiroba.permissions import can_see_exact_location, can_view_photo, can_view_place
 from hiroba.photos.models import PlacePhoto
 from hiroba.photos.store import path_for
-from hiroba.places.finder import filter_args, map_data, page_search
+from hiroba.places import details
+from hiroba.places.finder import (
+    CHOICES,
+    filter_args,
+    filter_form,
+    list_page,
+    map_data,
+    map_view,
+    page_link_args,
+    page_search,
+)
 from hiroba.places.models import Place, PlaceStatus
-from hiroba.places.search import PlaceSearch, search_places
 from hiroba.places.vocabulary import LABELS, LocationPrecision
 
 bp = Blueprint("places", __name__)
@@ -36,27 +45,28 @@ def index():
     """The map of published places with the filtered list beside it.
 
     The list is rendered here from the URL's filters, so the page works without JavaScript;
-    with it, the map and the list follow the view and the filters without reloading.
+    with it, the map and the list follow the view and the filters without reloading. The
+    page holds no places but the list's one page: the map loads them for its view.
     """
     page = max(1, min(request.args.get("page", 1, type=int), 10_000))
     try:
-        search = page_search(request.args).search
-        filter_error = None
+        search, view = page_search(request.args).search, map_view(request.args)
+        listed, filter_error = list_page(search, page, LIST_PAGE_SIZE), None
     except InvalidParameter as error:
-        search, filter_error = PlaceSearch(), error
-    listing = search_places(search).options(joinedload(Place.district))
-    places = db.paginate(listing, page=page, per_page=LIST_PAGE_SIZE, error_out=False)
+        view, listed, filter_error = None, None, error
+    config = current_app.config
     fmap = maps.places_map(
-        center=current_app.config["MAP_CENTER"],
-        zoom=current_app.config["MAP_ZOOM"],
+        center=geo.latlon(Point(view.lon, view.lat)) if view else config["MAP_CENTER"],
+        zoom=view.zoom if view else config["MAP_ZOOM"],
         wards_geojson=outlines_geojson(),
         wards_name=_("Ward boundaries"),
-        bounds=extent(),
+        bounds=None if view else extent(),
     )
-    labels = {str(key): str(value) for key, value in LABELS.items()}
     page_html = render_template(
-        "places/index.html", places=places, map=fmap, labels=labels,
-        filters=filter_args(request.args), filter_error=filter_error,
+        "places/index.html", listed=listed, map=fmap, filter_error=filter_error,
+        form=filter_form(request.args), choices=CHOICES, filters=filter_args(request.args),
+        link_args=page_link_args(request.args), districts=db.session.scalars(all_districts()),
+        labels={str(key): str(value) for key, value in LABELS.items()},
     )  # fmt: skip
     return page_html, 400 if filter_error else 200
 
@@ -89,7 +99,32 @@ def detail(place_id: int):
         hidden=hidden,
         photos=photos,
         photo_is_public=photo_is_public,
+        **place_page_values(place, photos),
     )
+
+
+def place_page_values(place: Place, photos: list[PlacePhoto]) -> dict:
+    """Hours with today marked, open now, and what search engines and shared links show.
+
+    Structured data and sharing tags describe published places only, and only their public
+    listing (``details.structured_data``), whoever is looking.
+    """
+    now = details.tokyo_now()
+    published = place.status == PlaceStatus.APPROVED
+    images = [
+        url_for("places.photo_file", storage_key=photo.storage_key, _external=True)
+        for photo in photos
+        if photo_is_public(photo)
+    ]
+    return {
+        "week": details.week_rows(place.opening_hours, now),
+        "open_now": details.open_status(place.opening_hours, now),
+        "kind_icon": details.kind_icon_url(place.kind),
+        "summary": details.summary(place),
+        "published": published,
+        "structured_data": details.structured_data(place, images) if published else None,
+        "share_image": images[0] if images else None,
+    }
 
 
 def photo_is_public(photo: PlacePhoto) -> bool:

@@ -1,110 +1,281 @@
-// The resident's map: loads approved places for the visible area from the search API and
-// shows them as clustered markers. Everything shown comes from API data through textContent,
-// never through HTML strings, so a place's name can never run as code.
-(function () {
-  "use strict";
+// The resident's map page: the filter form, the map and the list, driven together.
+//
+// The server renders the form, the base map (folium) and a first page of the list, so the page
+// works without JavaScript. This script loads the places of the current view from
+// /map/places.json whenever the view or the filters change (debounced, stale requests aborted),
+// shows them on the map and in the list, and keeps the whole state — filters, view, "near me" —
+// in the URL: replaceState when the map moves, pushState when the filters change, popstate
+// puts a state back. The page holds no places: the map asks for them.
+import { element, format, Renderer } from "./places/render.js";
+import { PlaceLayers } from "./places/layers.js";
+import { PlaceList } from "./places/list.js";
+import { NearMe } from "./places/near-me.js";
+import { chosenCount, pageQuery, resetFilters, restoreForm, searchQuery, syncOpenAt } from "./places/query.js";
 
-  const frame = document.querySelector("[data-hiroba-places-map]");
-  if (!frame || typeof L === "undefined") {
-    return;
-  }
+const MOVE_DELAY_MS = 300; // wait for the map to settle before asking for its places
+const TYPING_DELAY_MS = 600;
+const MAX_BBOX_SPAN = [40, 30]; // the API's limit; a wider view searches everywhere
+const WIDE = window.matchMedia("(min-width: 1100px)"); // filters always shown beside the map
+
+const root = document.querySelector("[data-hiroba-explore]");
+const frame = root && root.querySelector("[data-hiroba-places-map]");
+if (root && frame && window.L && window[frame.dataset.mapName]) start();
+
+function start() {
+  const config = JSON.parse(document.getElementById("hiroba-map-config").textContent);
+  const messages = config.messages;
   const map = window[frame.dataset.mapName];
-  const labels = JSON.parse(document.getElementById("hiroba-labels").textContent);
-  const messages = JSON.parse(document.getElementById("hiroba-messages").textContent);
-  const status = document.querySelector(".map-status");
-  const PAGE_LIMIT = 1000;
+  const form = document.getElementById("filter-panel");
+  const listPanel = root.querySelector(".list-panel");
+  const status = root.querySelector(".result-count");
+  const order = root.querySelector(".list-order");
+  const downloads = [...root.querySelectorAll(".download")];
+  const renderer = new Renderer(config, document.documentElement.lang || "ja");
 
-  const clusters = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 45 });
-  map.addLayer(clusters);
+  let moving = false; // the script moves the map itself: not a move of the visitor's
+  let request = null;
+  let timer = null;
+  let loads = 0;
 
-  function format(template, values) {
-    return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
+  const layers = new PlaceLayers(map, renderer, (id) => choose(id, false));
+  const list = new PlaceList({
+    list: ensureList(),
+    panel: listPanel,
+    heading: root.querySelector("#list-heading"),
+    more: root.querySelector(".show-more"),
+    renderer: renderer,
+    onChoose: (id) => choose(id, true),
+  });
+  const near = new NearMe({
+    button: root.querySelector(".near-me"),
+    form: form,
+    message: root.querySelector(".near-message"),
+    layers: layers,
+    messages: messages,
+    onChange: (view) => {
+      if (view) moveMap([view.lat, view.lon], Math.max(map.getZoom(), view.zoom));
+      commit("push");
+    },
+  });
+
+  // A place chosen in the list (reveal on the map) or on the map (reveal in the list).
+  function choose(id, fromList) {
+    list.select(id, !fromList);
+    layers.select(id, fromList);
   }
 
-  function placeUrl(id) {
-    return frame.dataset.placeUrl.replace(/\/0$/, "/" + encodeURIComponent(id));
-  }
-
-  function element(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
-
-  function popupFor(feature) {
-    const props = feature.properties;
-    const box = element("div", "place-popup");
-    const title = element("p", "place-popup-name");
-    const link = element("a", null, props.name);
-    link.href = placeUrl(feature.id);
-    title.appendChild(link);
-    box.appendChild(title);
-    box.appendChild(element("p", "kind kind-" + props.kind, labels[props.kind] || props.kind));
-    const district = document.documentElement.lang === "en" && props.district_name_en
-      ? props.district_name_en : props.district_name;
-    box.appendChild(element("p", null, district));
-    if (props.capacity) {
-      box.appendChild(element("p", null, format(messages.capacity, { n: props.capacity })));
+  function ensureList() {
+    let ol = root.querySelector("#place-list");
+    if (!ol) {
+      ol = element("ol", "place-list");
+      ol.id = "place-list";
+      root.querySelector(".result-count").after(ol);
     }
-    return box;
+    return ol;
   }
 
-  function markerFor(feature) {
-    const [lon, lat] = feature.geometry.coordinates;
-    const icon = L.divIcon({
-      className: "place-marker kind-" + feature.properties.kind,
-      iconSize: [24, 24],
-      iconAnchor: [12, 12],
-      popupAnchor: [0, -10],
-    });
-    // Leaflet sets `title` and `alt` as attributes (text), not as HTML.
-    const marker = L.marker([lat, lon], {
-      icon: icon,
-      title: feature.properties.name,
-      alt: feature.properties.name,
-      keyboard: true,
-    });
-    marker.bindPopup(() => popupFor(feature));
-    return marker;
-  }
-
-  function clamp(value, low, high) {
-    return Math.min(high, Math.max(low, value));
-  }
-
-  let pending = null;
-
-  async function loadVisiblePlaces() {
-    const bounds = map.getBounds();
-    const bbox = [
-      clamp(bounds.getWest(), -180, 180),
-      clamp(bounds.getSouth(), -90, 90),
-      clamp(bounds.getEast(), -180, 180),
-      clamp(bounds.getNorth(), -90, 90),
-    ].map((v) => v.toFixed(6)).join(",");
-    if (pending) pending.abort();
-    pending = new AbortController();
-    status.textContent = messages.loading;
+  function moveMap(center, zoom) {
+    moving = true;
     try {
-      const query = new URLSearchParams({ bbox: bbox, limit: String(PAGE_LIMIT) });
-      const response = await fetch(frame.dataset.api + "?" + query.toString(), {
-        headers: { Accept: "application/geo+json" },
-        signal: pending.signal,
-      });
-      if (!response.ok) throw new Error("HTTP " + response.status);
-      const data = await response.json();
-      clusters.clearLayers();
-      clusters.addLayers(data.features.map(markerFor));
-      status.textContent = data.numberMatched > data.numberReturned
-        ? format(messages.truncated, { shown: data.numberReturned, total: data.numberMatched })
-        : format(messages.shown, { n: data.numberReturned });
-      frame.dataset.loaded = String(data.numberReturned);
-    } catch (error) {
-      if (error.name !== "AbortError") status.textContent = messages.error;
+      map.setView(center, zoom, { animate: false });
+    } finally {
+      moving = false;
     }
   }
 
-  map.on("moveend", loadVisiblePlaces);
-  loadVisiblePlaces();
-})();
+  function viewBox() {
+    const b = map.getBounds();
+    const west = Math.max(b.getWest(), -180), east = Math.min(b.getEast(), 180);
+    const south = Math.max(b.getSouth(), -90), north = Math.min(b.getNorth(), 90);
+    if (east - west > MAX_BBOX_SPAN[0] || north - south > MAX_BBOX_SPAN[1]) return null;
+    return [west, south, east, north].map((v) => v.toFixed(6)).join(",");
+  }
+
+  // The map's view into the form's hidden fields (lon,lat like every other point here).
+  function writeView() {
+    const c = map.getCenter();
+    form.elements.namedItem("center").value = c.lng.toFixed(5) + "," + c.lat.toFixed(5);
+    form.elements.namedItem("zoom").value = String(Math.round(map.getZoom()));
+  }
+
+  function pageUrl() {
+    const query = pageQuery(form).toString();
+    return window.location.pathname + (query ? "?" + query : "");
+  }
+
+  // The form (and the map's view) changed: record it in the URL and load what it shows.
+  function commit(mode) {
+    writeView();
+    const url = pageUrl();
+    if (url !== window.location.pathname + window.location.search) {
+      window.history[mode === "push" ? "pushState" : "replaceState"](null, "", url);
+    }
+    afterUrlChange();
+    load(mode === "push" ? 0 : MOVE_DELAY_MS);
+  }
+
+  function afterUrlChange() {
+    // The language switch comes back to this very view.
+    for (const next of document.querySelectorAll('.language input[name="next"]')) {
+      next.value = window.location.pathname + window.location.search;
+    }
+    const count = chosenCount(form);
+    root.querySelector(".filter-count").textContent = count ? format(messages.chosen, { n: count }) : "";
+    for (const group of form.querySelectorAll(".filter-more")) {
+      const ticked = group.querySelectorAll("input:checked").length;
+      let badge = group.querySelector(".chosen-count");
+      if (!badge) {
+        badge = element("span", "chosen-count");
+        group.querySelector("summary").append(" ", badge);
+      }
+      badge.textContent = ticked ? format(messages.chosen, { n: ticked }) : "";
+    }
+  }
+
+  function load(delay) {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(fetchView, delay);
+  }
+
+  async function fetchView() {
+    const bbox = viewBox();
+    const query = searchQuery(form);
+    if (bbox) query.set("bbox", bbox);
+    const data = new URLSearchParams(query);
+    data.set("zoom", String(Math.round(map.getZoom())));
+    if (request) request.abort();
+    const mine = (request = new AbortController());
+    root.dataset.state = "loading";
+    listPanel.setAttribute("aria-busy", "true");
+    try {
+      const response = await fetch(config.urls.data + "?" + data, {
+        headers: { Accept: "application/json" },
+        signal: mine.signal,
+      });
+      const body = await response.json();
+      if (!response.ok) throw Object.assign(new Error("HTTP " + response.status), { problem: body });
+      show(body, query);
+      root.dataset.state = "ready";
+    } catch (error) {
+      if (error.name === "AbortError") return;
+      showError(error.problem);
+      root.dataset.state = "error";
+    } finally {
+      if (request === mine) {
+        request = null;
+        listPanel.removeAttribute("aria-busy");
+        root.dataset.loads = String(++loads);
+      }
+    }
+  }
+
+  function show(data, query) {
+    const places = data.places || [];
+    const cells = data.cells || [];
+    if (cells.length) layers.showCells(cells, places);
+    else layers.showPlaces(places);
+    list.show(places);
+    if (cells.length) {
+      status.textContent = format(messages.cells, { total: data.numberMatched, shown: places.length });
+    } else {
+      status.textContent = data.numberMatched ? renderer.count(data.numberMatched) : messages.none;
+    }
+    order.hidden = !query.has("near");
+    for (const link of downloads) {
+      const exported = new URLSearchParams(query);
+      exported.set("f", link.dataset.format);
+      link.href = config.urls.items + "?" + exported;
+      link.hidden = false;
+    }
+    frame.dataset.loaded = String(places.length);
+  }
+
+  function showError(problem) {
+    const invalid = problem && Array.isArray(problem["invalid-params"]) ? problem["invalid-params"][0] : null;
+    if (invalid) {
+      const field = config.fields[invalid.name] || invalid.name;
+      status.textContent = format(messages.invalid, { field: field }) + " " + invalid.reason;
+    } else {
+      status.textContent = messages.error;
+    }
+    for (const link of downloads) link.hidden = true;
+  }
+
+  // --- the filter form ------------------------------------------------------------------------
+
+  form.addEventListener("change", (event) => {
+    if (event.target.id === "filter-open-now") syncOpenAt(form);
+    if (event.target.name === "q") return; // typing has its own pace, below
+    commit("push");
+  });
+  let typing = null;
+  form.elements.namedItem("q").addEventListener("input", () => {
+    window.clearTimeout(typing);
+    typing = window.setTimeout(() => commit("push"), TYPING_DELAY_MS);
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    window.clearTimeout(typing);
+    commit("push");
+    if (!WIDE.matches) {
+      setFiltersOpen(false);
+      root.querySelector("#list-heading").focus();
+    }
+  });
+  root.querySelector(".clear-filters").addEventListener("click", (event) => {
+    event.preventDefault();
+    resetFilters(form);
+    commit("push");
+  });
+
+  // On phones the filters fold away behind a button, so the map and the list come first.
+  const toggle = root.querySelector(".filter-toggle");
+  function setFiltersOpen(open) {
+    toggle.setAttribute("aria-expanded", String(open));
+    root.classList.toggle("filters-closed", !open);
+  }
+  toggle.hidden = false;
+  toggle.addEventListener("click", () => setFiltersOpen(toggle.getAttribute("aria-expanded") !== "true"));
+  setFiltersOpen(WIDE.matches);
+  WIDE.addEventListener("change", (event) => setFiltersOpen(event.matches));
+
+  // --- the map and the browser's history -----------------------------------------------------
+
+  map.on("moveend", () => {
+    if (!moving) commit("replace");
+  });
+  window.addEventListener("popstate", () => {
+    const params = new URLSearchParams(window.location.search);
+    restoreForm(form, params);
+    near.restore();
+    const [lon, lat] = (params.get("center") || "").split(",").map(Number);
+    const zoom = Number(params.get("zoom"));
+    if (Number.isFinite(lon) && Number.isFinite(lat) && Number.isInteger(zoom) && params.get("zoom")) {
+      moveMap([lat, lon], zoom);
+    }
+    afterUrlChange();
+    load(0);
+  });
+
+  translateControls(messages);
+  root.classList.add("is-live");
+  map.invalidateSize(); // the buttons shown above may have moved the map
+  const pager = root.querySelector(".pager");
+  if (pager) pager.remove(); // the list now follows the map, not the server's pages
+  commit("replace");
+}
+
+// Leaflet's own controls speak English: give them the page's words.
+function translateControls(messages) {
+  const words = {
+    ".leaflet-control-zoom-in": messages.zoomIn,
+    ".leaflet-control-zoom-out": messages.zoomOut,
+    ".leaflet-control-layers-toggle": messages.layers,
+  };
+  for (const [selector, text] of Object.entries(words)) {
+    for (const control of frame.querySelectorAll(selector)) {
+      control.title = text;
+      control.setAttribute("aria-label", text);
+    }
+  }
+}
