@@ -6,13 +6,16 @@ from hiroba.notifications.models import Notification, NotificationKind
 from hiroba.photos.models import PlacePhoto
 from hiroba.places.models import OpeningPeriod, Place, PlaceRevision, PlaceStatus, RevisionStatus
 from hiroba.review.models import ReviewAction, ReviewEvent
+from hiroba.usage.models import CalendarFeed, PlaceBlock, UsageEvent, UsageRequest, UsageStatus
 
 __all__ = [
+    "CalendarFeed",
     "District",
     "Notification",
     "NotificationKind",
     "OpeningPeriod",
     "Place",
+    "PlaceBlock",
     "PlacePhoto",
     "PlaceRevision",
     "PlaceStatus",
@@ -20,6 +23,9 @@ __all__ = [
     "ReviewEvent",
     "RevisionStatus",
     "Role",
+    "UsageEvent",
+    "UsageRequest",
+    "UsageStatus",
     "User",
     "staff_districts",
 ]

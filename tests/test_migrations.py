@@ -30,12 +30,17 @@ HIROBA_TABLES = {
     "place_revisions",
     "place_photos",
     "notifications",
+    "usage_requests",
+    "usage_events",
+    "place_blocks",
+    "calendar_feeds",
 }
 # Our own functions (first migration): the derive trigger, search folding, the ½ mesh, …
 OUR_FUNCTIONS = """
     SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE n.nspname = 'public' AND (p.proname LIKE 'hiroba\\_%'
-        OR p.proname IN ('places_derive', 'review_events_append_only'))
+        OR p.proname IN ('places_derive', 'review_events_append_only',
+                          'usage_events_append_only'))
 """
 
 

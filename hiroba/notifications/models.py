@@ -17,6 +17,7 @@ from hiroba.accounts.models import User
 from hiroba.columns import enum_column
 from hiroba.extensions import db
 from hiroba.places.models import Place
+from hiroba.usage.models import UsageRequest
 
 
 class NotificationKind(StrEnum):
@@ -28,6 +29,14 @@ class NotificationKind(StrEnum):
     PLACE_ARCHIVED = "place_archived"
     REVISION_APPROVED = "revision_approved"
     REVISION_REJECTED = "revision_rejected"
+    # Usage requests (利用相談): to the owner and the ward's staff, or to the requester.
+    USAGE_REQUESTED = "usage_requested"
+    USAGE_ACCEPTED = "usage_accepted"
+    USAGE_DECLINED = "usage_declined"
+    USAGE_PROPOSED = "usage_proposed"
+    USAGE_WITHDRAWN = "usage_withdrawn"
+    USAGE_CANCELLED = "usage_cancelled"
+    USAGE_CLOSED = "usage_closed"
 
 
 class Notification(db.Model):
@@ -42,6 +51,9 @@ class Notification(db.Model):
         enum_column(NotificationKind, "notification_kind")
     )
     place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"))
+    usage_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("usage_requests.id"), index=True
+    )
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -52,3 +64,4 @@ class Notification(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     place: Mapped[Place | None] = relationship()
+    usage_request: Mapped[UsageRequest | None] = relationship()
