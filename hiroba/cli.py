@@ -91,6 +91,20 @@ def send_notifications_command() -> None:
     click.echo(f"sent: {deliver()}")
 
 
+@click.command("close-expired-requests")
+@with_appcontext
+def close_expired_requests_command() -> None:
+    """Close usage requests whose time came without an answer, and tell both sides (safe to
+    run from cron, e.g. hourly; a request is closed once)."""
+    from hiroba.notifications.services import deliver
+    from hiroba.usage.services import close_expired
+
+    closed = close_expired()
+    db.session.commit()
+    click.echo(f"closed: {closed}")
+    click.echo(f"sent: {deliver()}")
+
+
 @click.command("create-admin")
 @with_appcontext
 @click.option("--email", required=True, help="Email address of the administrator.")
@@ -205,6 +219,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(import_districts_command)
     app.cli.add_command(send_notifications_command)
+    app.cli.add_command(close_expired_requests_command)
     app.cli.add_command(synth_places_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(import_places_command)

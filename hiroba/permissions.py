@@ -11,6 +11,8 @@ from typing import Any
 from hiroba.accounts.models import Role
 from hiroba.places.models import Place, PlaceStatus
 from hiroba.review.workflow import Party, parties_for
+from hiroba.usage.models import UsageStatus
+from hiroba.usage.workflow import Side, sides_for
 
 # An owner edits a listing before review, when asked to change it, and once published (then
 # the edit is a revision reviewed before it replaces the public listing).
@@ -101,6 +103,50 @@ def can_transition_place(user: Any, place: Place, to_status: PlaceStatus) -> boo
     )
 
 
+# --- usage requests (利用相談) ----------------------------------------------------------------
+
+
+def is_coordinator_of(user: Any, place: Place) -> bool:
+    """Acts for the place on usage requests: its owner, or staff of its ward (who mediate)."""
+    return is_owner(user, place) or is_staff_of(user, place.district_code)
+
+
+def can_ask_to_use(user: Any, place: Place) -> bool:
+    """Logged-in people ask to use published places, never their own."""
+    return (
+        _authenticated(user) and place.status == PlaceStatus.APPROVED and not is_owner(user, place)
+    )
+
+
+def usage_sides(user: Any, request: Any) -> frozenset[Side]:
+    """The sides ``user`` is on for ``request`` (none: a stranger to it)."""
+    sides = set()
+    if _authenticated(user) and request.requester_id == user.id:
+        sides.add(Side.REQUESTER)
+    if is_coordinator_of(user, request.place):
+        sides.add(Side.OWNER)
+    return frozenset(sides)
+
+
+def can_view_usage_request(user: Any, request: Any) -> bool:
+    return bool(usage_sides(user, request))
+
+
+def can_change_usage(user: Any, request: Any, to_status: Any) -> bool:
+    """May ``user`` move ``request`` to ``to_status`` (per the usage workflow's table)?"""
+    return bool(usage_sides(user, request) & sides_for(request.status, to_status))
+
+
+def can_see_usage_contacts(user: Any, request: Any) -> bool:
+    """Each side's contact details reach the other only once the use is agreed."""
+    return request.status == UsageStatus.ACCEPTED and can_view_usage_request(user, request)
+
+
+def can_manage_usage_calendar(user: Any, place: Place) -> bool:
+    """Block dates, see the requests and the calendar feed of a place."""
+    return is_coordinator_of(user, place)
+
+
 PREDICATES = {
     "is_admin": is_admin,
     "is_staff_of": is_staff_of,
@@ -116,4 +162,10 @@ PREDICATES = {
     "can_view_history": can_view_history,
     "can_decide_revision": can_decide_revision,
     "can_view_photo": can_view_photo,
+    "is_coordinator_of": is_coordinator_of,
+    "can_ask_to_use": can_ask_to_use,
+    "can_view_usage_request": can_view_usage_request,
+    "can_change_usage": can_change_usage,
+    "can_see_usage_contacts": can_see_usage_contacts,
+    "can_manage_usage_calendar": can_manage_usage_calendar,
 }

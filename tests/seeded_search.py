@@ -24,6 +24,7 @@ from hiroba.accounts.models import User
 from hiroba.extensions import db
 from hiroba.places.models import Place, PlaceStatus
 from hiroba.seeding import SEEDS
+from tests.concurrency import own_sessions
 from tests.conftest import migrated_app
 
 ITEMS = "/api/collections/places/items"
@@ -152,18 +153,6 @@ def expected(places: list[Listed], *predicates: Predicate) -> set[str]:
 
 
 # --- the scratch database and the API ----------------------------------------------------------
-
-
-@contextmanager
-def own_sessions() -> Iterator[None]:
-    """Sessions as in production, on the scratch database: the per-test rollback binds
-    ``db.session`` to a connection of the main test database."""
-    bound = db.session
-    db.session = db._make_scoped_session({})
-    try:
-        yield
-    finally:
-        db.session = bound  # each app context removed its own session
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from hiroba.accounts.models import Role, User
 from hiroba.districts.models import District
 from hiroba.photos.models import PlacePhoto
 from hiroba.places.models import Place, PlaceRevision, PlaceStatus
+from hiroba.usage.models import UsageRequest, UsageStatus
 
 WARD, OTHER_WARD = "141330", "141348"
 OWNER_ID = 10
@@ -130,6 +131,64 @@ def test_can_view_photo(actor, status, allowed, in_revision):
     if in_revision and actor not in OWNERS | WARD_STAFF:
         allowed = False
     assert p.can_view_photo(ACTORS[actor](), photo) is allowed
+
+
+# --- usage requests (利用相談) ------------------------------------------------------------------
+
+REQUESTER_ID = 1  # the "resident" actor asked
+COORDINATORS = OWNERS | WARD_STAFF  # the owner's side: owners, and staff of the ward (mediators)
+
+
+def usage_request(status: UsageStatus, place_status: PlaceStatus = PlaceStatus.APPROVED):
+    return UsageRequest(place=place(place_status), requester_id=REQUESTER_ID, status=status)
+
+
+@cases(lambda a, s: s == PlaceStatus.APPROVED and a not in OWNERS and a != "anonymous")
+def test_can_ask_to_use(actor, status, allowed):
+    """Logged-in people ask to use published places, never their own."""
+    assert p.can_ask_to_use(ACTORS[actor](), place(status)) is allowed
+
+
+@pytest.mark.parametrize(
+    ("actor", "allowed"), [(a, a == "resident" or a in COORDINATORS) for a in ACTORS]
+)
+def test_can_view_usage_request(actor, allowed):
+    """The requester and the owner's side; other residents and other wards' staff never (IDOR)."""
+    request = usage_request(UsageStatus.REQUESTED)
+    assert p.can_view_usage_request(ACTORS[actor](), request) is allowed
+
+
+def expected_change(actor: str, old: UsageStatus, new: UsageStatus) -> bool:
+    """Written out from the issue's rules, not read from the workflow table."""
+    owner_side = actor in COORDINATORS
+    requester = actor == "resident"
+    if old == UsageStatus.REQUESTED:
+        if new in (UsageStatus.ACCEPTED, UsageStatus.DECLINED, UsageStatus.PROPOSED):
+            return owner_side
+        return new == UsageStatus.WITHDRAWN and requester
+    if old == UsageStatus.PROPOSED:
+        return new in (UsageStatus.ACCEPTED, UsageStatus.WITHDRAWN) and requester
+    if old == UsageStatus.ACCEPTED:
+        return new == UsageStatus.CANCELLED and (owner_side or requester)
+    return False  # declined, withdrawn, cancelled and closed are final; hiroba alone closes
+
+
+@pytest.mark.parametrize(("actor", "old", "new"), list(product(ACTORS, UsageStatus, UsageStatus)))
+def test_can_change_usage(actor, old, new):
+    allowed = expected_change(actor, old, new)
+    assert p.can_change_usage(ACTORS[actor](), usage_request(old), new) is allowed
+
+
+@pytest.mark.parametrize(("actor", "status"), list(product(ACTORS, UsageStatus)))
+def test_can_see_usage_contacts(actor, status):
+    """Contacts are exchanged only once a request is accepted, and only between its sides."""
+    allowed = status == UsageStatus.ACCEPTED and (actor == "resident" or actor in COORDINATORS)
+    assert p.can_see_usage_contacts(ACTORS[actor](), usage_request(status)) is allowed
+
+
+@cases(lambda a, s: a in COORDINATORS)
+def test_can_manage_usage_calendar(actor, status, allowed):
+    assert p.can_manage_usage_calendar(ACTORS[actor](), place(status)) is allowed
 
 
 def test_every_predicate_has_a_truth_table():

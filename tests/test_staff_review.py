@@ -31,6 +31,7 @@ from hiroba.places.values import raw_from_place
 from hiroba.review import reasons
 from hiroba.review import services as review
 from hiroba.review.models import ReviewAction, ReviewEvent
+from tests.concurrency import own_sessions, run_concurrently
 from tests.conftest import migrated_app
 from tests.factories import NAKAHARA, PASSWORD, place_values
 
@@ -555,17 +556,9 @@ def committed_app(cluster):
 
 @pytest.fixture
 def committed(committed_app):
-    """Sessions as in production (each app context its own, on its own connection).
-
-    The per-test rollback binds every session to one connection of the test database; here
-    each request, thread or nested context must have its own connection to the scratch one.
-    """
-    rolled_back = db.session
-    db.session = db._make_scoped_session({})
-    try:
+    """Sessions as in production (each app context its own, on its own connection)."""
+    with own_sessions():
         yield committed_app
-    finally:
-        db.session = rolled_back
 
 
 @dataclass
@@ -728,29 +721,6 @@ def test_two_reviewers_free_for_all(committed):
     winner = case.staff_a if outcomes["a"] == "decided" else case.staff_b
     assert event.actor_id == winner
     assert status_of(committed, case.place) == event.to_status.value
-
-
-def run_concurrently(*targets):
-    """Run each target in its own thread; re-raise the first error any of them hit."""
-    errors: list[BaseException] = []
-
-    def guarded(target):
-        def run():
-            try:
-                target()
-            except BaseException as error:  # reported below, in the test's own thread
-                errors.append(error)
-
-        return run
-
-    threads = [threading.Thread(target=guarded(t)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a reviewer never finished"
-    if errors:
-        raise errors[0]
 
 
 def test_owner_saving_changes_while_staff_approves_an_older_version(committed):

@@ -22,6 +22,7 @@ from hiroba.accounts.models import Role, User
 from hiroba.extensions import db
 from hiroba.notifications.models import Notification, NotificationKind
 from hiroba.places.models import Place
+from hiroba.usage.models import UsageRequest
 
 log = logging.getLogger(__name__)
 MAX_EMAIL_ATTEMPTS = 5
@@ -35,6 +36,13 @@ SUBJECTS = {
     NotificationKind.PLACE_ARCHIVED: _l("Listing archived: %(place)s"),
     NotificationKind.REVISION_APPROVED: _l("Your changes are published: %(place)s"),
     NotificationKind.REVISION_REJECTED: _l("Your changes were not accepted: %(place)s"),
+    NotificationKind.USAGE_REQUESTED: _l("New request to use %(place)s"),
+    NotificationKind.USAGE_ACCEPTED: _l("Request accepted: %(place)s"),
+    NotificationKind.USAGE_DECLINED: _l("Request declined: %(place)s"),
+    NotificationKind.USAGE_PROPOSED: _l("Another time proposed: %(place)s"),
+    NotificationKind.USAGE_WITHDRAWN: _l("Request withdrawn: %(place)s"),
+    NotificationKind.USAGE_CANCELLED: _l("Use cancelled: %(place)s"),
+    NotificationKind.USAGE_CLOSED: _l("Request closed: %(place)s"),
 }
 FOR_STAFF = {NotificationKind.PLACE_SUBMITTED, NotificationKind.REVISION_SUBMITTED}
 
@@ -51,10 +59,18 @@ def _add(
     place: Place,
     actor: User | None,
     reason: str | None,
+    usage_request_id: int | None = None,
 ) -> list[Notification]:
     actor_id = actor.id if actor else None
     added = [
-        Notification(user_id=uid, kind=kind, place_id=place.id, actor_id=actor_id, reason=reason)
+        Notification(
+            user_id=uid,
+            kind=kind,
+            place_id=place.id,
+            actor_id=actor_id,
+            reason=reason,
+            usage_request_id=usage_request_id,
+        )
         for uid in sorted(set(user_ids))
         if uid != actor_id  # nobody is told about their own action
     ]
@@ -82,6 +98,17 @@ def notify_owner(
     place: Place, kind: NotificationKind, actor: User, reason: str | None = None
 ) -> list[Notification]:
     return _add([place.owner_id], kind, place, actor, reason)
+
+
+def notify_usage(
+    request: UsageRequest,
+    kind: NotificationKind,
+    actor: User | None,
+    user_ids: Iterable[int],
+    reason: str | None = None,
+) -> list[Notification]:
+    """Tell the people in ``user_ids`` (never the actor) about a step of a usage request."""
+    return _add(user_ids, kind, request.place, actor, reason, request.id)
 
 
 def unread_count(user: User) -> int:
@@ -112,7 +139,12 @@ def mark_all_read(user: User) -> None:
 
 def _email_body(notification: Notification) -> str:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    path = "/staff/queue" if notification.kind in FOR_STAFF else "/me/places"
+    if notification.usage_request_id is not None:
+        path = f"/me/requests/{notification.usage_request_id}"
+    elif notification.kind in FOR_STAFF:
+        path = "/staff/queue"
+    else:
+        path = "/me/places"
     lines = [message(notification)]
     if notification.reason:
         lines += ["", str(_l("Reason:")), notification.reason]

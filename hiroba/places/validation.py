@@ -37,7 +37,7 @@ MAX_PERIODS_PER_DAY = 6
 # A footprint may extend a little away from the point, never somewhere else entirely.
 FOOTPRINT_TOLERANCE_DEG = 0.001  # about 100 m
 _TIME = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
-_PHONE = re.compile(r"^\+?[0-9()\- ]{6,40}$")
+PHONE = re.compile(r"^\+?[0-9()\- ]{6,40}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _KANA = re.compile(r"^[\u30A0-\u30FF\u3000 0-9・ー]+$")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -50,7 +50,7 @@ class OpeningPeriodValue:
     closes_minute: int
 
 
-class _Cleaner:
+class FieldCleaner:
     """Reads one field at a time from the raw values, recording errors instead of raising."""
 
     def __init__(self, raw: Mapping[str, Any]):
@@ -185,7 +185,7 @@ def clean_opening_hours(raw: Any) -> list[OpeningPeriodValue]:
     return periods
 
 
-def _clean_location(c: _Cleaner) -> Point | None:
+def _clean_location(c: FieldCleaner) -> Point | None:
     value = c.raw.get("location")
     if isinstance(value, Mapping) and value.get("type") == "Point":
         value = value.get("coordinates")
@@ -195,7 +195,7 @@ def _clean_location(c: _Cleaner) -> Point | None:
     return c.geometry("location", lambda: geo.parse_point(value[0], value[1]))
 
 
-def _clean_footprint(c: _Cleaner, point: Point | None, precision) -> Polygon | None:
+def _clean_footprint(c: FieldCleaner, point: Point | None, precision) -> Polygon | None:
     value = c.raw.get("footprint")
     if not value:
         return None
@@ -219,7 +219,7 @@ def _clean_footprint(c: _Cleaner, point: Point | None, precision) -> Polygon | N
 
 def clean_place_values(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Validated model values from raw input; raises ValidationFailed listing every problem."""
-    c = _Cleaner(raw)
+    c = FieldCleaner(raw)
     kind = c.choice("kind", PlaceKind)
     # Homes and vacant houses default to an approximate public location.
     default_precision = (
@@ -255,7 +255,7 @@ def clean_place_values(raw: Mapping[str, Any]) -> dict[str, Any]:
         values["name_kana"] = to_katakana(values["name_kana"])
         if not _KANA.match(values["name_kana"]):
             c.fail("name_kana", _l("Write the reading in katakana (or hiragana)."))
-    if values["contact_phone"] and not _PHONE.match(values["contact_phone"]):
+    if values["contact_phone"] and not PHONE.match(values["contact_phone"]):
         c.fail("contact_phone", _l("Enter a phone number with digits and hyphens."))
     if values["contact_email"] and not _EMAIL.match(values["contact_email"]):
         c.fail("contact_email", _l("Enter a valid email address."))

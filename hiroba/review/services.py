@@ -24,6 +24,7 @@ from hiroba.places.queries import pending_revision_of
 from hiroba.places.vocabulary import label
 from hiroba.review.models import ReviewAction, ReviewEvent
 from hiroba.review.workflow import REASON_REQUIRED, parties_for
+from hiroba.usage.services import close_for_place
 
 MAX_REASON = 2000
 
@@ -108,6 +109,7 @@ def change_status(
     event = record_event(place, actor, from_status=from_status, reason=reason)
     if from_status == PlaceStatus.APPROVED:
         _withdraw_pending_revision(place, actor, now)
+        close_for_place(place, now)  # its usage requests and future agreed uses
     if to_status == PlaceStatus.PENDING:
         notify_reviewers(place, NotificationKind.PLACE_SUBMITTED, actor)
     elif to_status in OWNER_NEWS:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
+
 from hiroba.usage.models import UsageStatus as S
 
 
@@ -40,3 +42,20 @@ REASON_REQUIRED = frozenset({S.DECLINED, S.CANCELLED})
 def sides_for(from_status: S, to_status: S) -> frozenset[Side]:
     """Who may move a request between these statuses (empty: the move does not exist)."""
     return TRANSITIONS.get((from_status, to_status), frozenset())
+
+
+# What each status is called where people read it (kept apart from the place vocabulary's
+# labels, whose keys would collide: a revision and a request can both be "withdrawn").
+STATUS_LABELS = {
+    S.REQUESTED: _l("Waiting for the owner's answer"),
+    S.PROPOSED: _l("Another time proposed"),
+    S.ACCEPTED: _l("Accepted"),
+    S.DECLINED: _l("Declined"),
+    S.WITHDRAWN: _l("Withdrawn"),
+    S.CANCELLED: _l("Cancelled"),
+    S.CLOSED: _l("Closed"),
+}
+
+
+def status_label(status: S) -> str:
+    return str(STATUS_LABELS[S(status)])
