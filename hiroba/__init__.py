@@ -93,6 +93,8 @@ def register_template_helpers(app: Flask) -> None:
         **permissions.PREDICATES,
     )
     app.jinja_env.filters["hhmm"] = i18n.hhmm
+    app.jinja_env.filters["lang_attr"] = i18n.lang_attr
+    app.jinja_env.filters["user_text"] = i18n.user_text
     app.jinja_env.add_extension("jinja2.ext.do")
 
 

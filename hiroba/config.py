@@ -20,14 +20,17 @@ DEFAULT_TILE_LAYERS = [
     {
         "key": "osm",
         "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        "attribution": '&copy; <a href="https://www.openstreetmap.org/copyright">'
-        "OpenStreetMap</a> contributors",
+        # The credits keep the wording their providers ask for; lang tells screen readers
+        # (and readers of the other UI language) which language that wording is in.
+        "attribution": '<span lang="en">&copy; <a href="https://www.openstreetmap.org/copyright">'
+        "OpenStreetMap</a> contributors</span>",
         "max_zoom": 19,
     },
     {
         "key": "gsi",
         "url": "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png",
-        "attribution": '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>',
+        "attribution": '<a href="https://maps.gsi.go.jp/development/ichiran.html" lang="ja">'
+        "地理院タイル</a>",
         "max_zoom": 18,
     },
 ]

@@ -6,11 +6,18 @@ browser's Accept-Language decides; otherwise Japanese.
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app, has_request_context, request
 from flask_babel import get_locale, gettext
+from markupsafe import Markup
 
 LANGUAGE_COOKIE = "hiroba_lang"
 LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
+# Kana, kanji, CJK punctuation (「」、。) and full-width forms (（）, ｶﾅ): the same set as
+# static/js/places/render.js.
+JAPANESE_SCRIPT = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+LATIN_LETTER = re.compile("[A-Za-z]")
 
 
 def select_locale() -> str:
@@ -38,6 +45,35 @@ def localized(name_ja: str | None, name_en: str | None) -> str:
     if current_language() == "en" and name_en:
         return name_en
     return name_ja or name_en or ""
+
+
+def text_language(text: str | None) -> str | None:
+    """The language of a piece of user text, as far as its script tells: "ja" if it holds
+    any Japanese, "en" if it holds Latin letters only, None for digits and signs."""
+    if not text:
+        return None
+    if JAPANESE_SCRIPT.search(text):
+        return "ja"
+    return "en" if LATIN_LETTER.search(text) else None
+
+
+def lang_attr(text: str | None) -> Markup:
+    """` lang="…"` for the element holding user text in another language than the page
+    (WCAG 3.1.2, language of parts: a screen reader then reads a Japanese name in Japanese
+    on an English page); nothing when the languages agree."""
+    language = text_language(text)
+    if language is None or language == current_language():
+        return Markup("")
+    return Markup(' lang="%s"') % language
+
+
+def user_text(text: str | None) -> Markup:
+    """User text, escaped, in a ``<span lang>`` when its language is not the page's: for text
+    inside a sentence or a translated message ("More places in %(ward)s")."""
+    attr = lang_attr(text)
+    if not attr:
+        return Markup.escape(text or "")
+    return Markup("<span%s>%s</span>") % (attr, text)
 
 
 def weekday_names() -> list[str]:

@@ -26,7 +26,7 @@ WARD_COUNT = 7
 
 
 def listed_names(source: str) -> list[str]:
-    return re.findall(r'<a class="place-name" href="/places/\d+">([^<]*)</a>', source)
+    return re.findall(r'<a class="place-name" href="/places/\d+"[^>]*>([^<]*)</a>', source)
 
 
 def kind_counts(source: str) -> dict[str, int]:

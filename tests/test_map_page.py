@@ -13,7 +13,7 @@ import pytest
 from hiroba.places import finder
 from tests.factories import NAKAHARA, WARD_POINTS
 
-ITEM_NAME = re.compile(r'<a class="place-name" href="/places/\d+">([^<]*)</a>')
+ITEM_NAME = re.compile(r'<a class="place-name" href="/places/\d+"[^>]*>([^<]*)</a>')
 MAP_DATA = "/map/places.json"
 KOSUGI = (139.6571, 35.5764)  # 武蔵小杉駅, lon/lat
 KAWASAKI_BBOX = "139.45,35.45,139.85,35.70"

@@ -122,7 +122,7 @@ def test_page_weight_does_not_grow_with_the_number_of_places(client, make_places
 def test_place_page_shows_name_kind_and_hours(client, make_place):
     place = make_place(name="小杉の集会所", kind="community_hall")
     source = page(client, f"/places/{place.id}", **{"Accept-Language": "en"})
-    assert "<h1>小杉の集会所</h1>" in source
+    assert '<h1 lang="ja">小杉の集会所</h1>' in source
     assert "Community hall" in source
     assert re.search(r"Monday</th>\s*<td>09:00–21:00</td>", source)
     assert re.search(r"Sunday</th>\s*<td>Closed</td>", source)
