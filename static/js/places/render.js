@@ -14,6 +14,15 @@ export function format(template, values) {
     Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole);
 }
 
+// The language of user text as far as its script tells, as hiroba.i18n.text_language does:
+// "ja" with any kana, kanji or full-width sign, "en" with Latin letters only, else null.
+const JAPANESE_SCRIPT = /[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]/;
+export function textLanguage(text) {
+  if (!text) return null;
+  if (JAPANESE_SCRIPT.test(text)) return "ja";
+  return /[A-Za-z]/.test(text) ? "en" : null;
+}
+
 const ACCESS_SHOWN = 2; // accessibility features named in the list; the rest are counted
 
 export class Renderer {
@@ -28,6 +37,13 @@ export class Renderer {
 
   label(key) {
     return Object.prototype.hasOwnProperty.call(this.config.labels, key) ? this.config.labels[key] : key;
+  }
+
+  // Marks a node holding user text in another language than the page (WCAG 3.1.2).
+  userText(node, text) {
+    const language = textLanguage(text);
+    if (language && language !== this.lang) node.lang = language;
+    return node;
   }
 
   knownKind(kind) {
@@ -68,7 +84,8 @@ export class Renderer {
     const meta = element("p", "place-meta");
     const kind = element("span", "place-kind");
     kind.append(this.kindIcon(props.kind, 24), this.label(props.kind));
-    meta.append(kind, element("span", "place-district", this.wardName(props)));
+    const ward = this.wardName(props);
+    meta.append(kind, this.userText(element("span", "place-district", ward), ward));
     if (props.capacity) {
       meta.append(element("span", "place-capacity", format(this.messages.capacity, { n: props.capacity })));
     }
@@ -93,7 +110,7 @@ export class Renderer {
   }
 
   nameLink(feature) {
-    const link = element("a", "place-name", feature.properties.name);
+    const link = this.userText(element("a", "place-name", feature.properties.name), feature.properties.name);
     link.href = this.placeUrl(feature.id);
     return link;
   }
@@ -107,7 +124,8 @@ export class Renderer {
     const show = element("button", "show-on-map");
     show.type = "button";
     // The visible words are the same on every item; the hidden name tells them apart.
-    show.append(element("span", "visually-hidden", feature.properties.name + ": "), this.messages.showOnMap);
+    const name = feature.properties.name;
+    show.append(this.userText(element("span", "visually-hidden", name + ": "), name), this.messages.showOnMap);
     item.append(show);
     return item;
   }
@@ -121,12 +139,14 @@ export class Renderer {
     if (access) box.append(access);
     const details = element("a", "button-secondary place-popup-details", this.messages.details);
     details.href = this.placeUrl(feature.id);
-    details.append(element("span", "visually-hidden", ": " + feature.properties.name));
+    const name = feature.properties.name;
+    details.append(this.userText(element("span", "visually-hidden", ": " + name), name));
     box.append(details);
     return box;
   }
 
   tooltip(feature) {
-    return element("span", "place-tooltip", feature.properties.name);
+    const name = feature.properties.name;
+    return this.userText(element("span", "place-tooltip", name), name);
   }
 }
