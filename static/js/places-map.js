@@ -132,9 +132,14 @@ function start() {
     }
   }
 
+  // Until the last requested view is shown, the root says "loading" (tests wait for "ready").
   function load(delay) {
     window.clearTimeout(timer);
-    timer = window.setTimeout(fetchView, delay);
+    root.dataset.state = "loading";
+    timer = window.setTimeout(() => {
+      timer = null;
+      fetchView();
+    }, delay);
   }
 
   async function fetchView() {
@@ -155,11 +160,11 @@ function start() {
       const body = await response.json();
       if (!response.ok) throw Object.assign(new Error("HTTP " + response.status), { problem: body });
       show(body, query);
-      root.dataset.state = "ready";
+      root.dataset.state = timer === null ? "ready" : "loading";
     } catch (error) {
       if (error.name === "AbortError") return;
       showError(error.problem);
-      root.dataset.state = "error";
+      root.dataset.state = timer === null ? "error" : "loading";
     } finally {
       if (request === mine) {
         request = null;

@@ -17,11 +17,13 @@ const LabelledIcon = L.DivIcon.extend({
   },
 });
 
-const MARKER_PX = 34;
-const CURRENT_PX = 46;
+const FINGERS = L.Browser.touch && L.Browser.mobile;
+// A marker is a button: on a phone, as big as a fingertip (44 px) like every other one.
+const MARKER_PX = FINGERS ? 44 : 34;
+const CURRENT_PX = FINGERS ? 54 : 46;
 const BUBBLE_PX = [44, 52, 60]; // up to 99, up to 999, more
 // Touch screens open the popup on a tap: a tooltip as well would only cover it.
-const TOOLTIPS = !(L.Browser.touch && L.Browser.mobile);
+const TOOLTIPS = !FINGERS;
 
 export class PlaceLayers {
   constructor(map, renderer, onSelect) {
@@ -142,7 +144,13 @@ export class PlaceLayers {
     for (const cell of cells) {
       const [lon, lat] = cell.coordinates;
       const bubble = L.marker([lat, lon], { icon: this.groupIcon(cell.count, "count-bubble"), keyboard: true });
-      bubble.on("click", () => {
+      // A button for keyboards too: Leaflet only turns Enter into a click for popups.
+      bubble.on("click keypress", (event) => {
+        const key = event.type === "keypress" ? event.originalEvent.key : null;
+        if (key !== null && key !== "Enter" && key !== " ") return;
+        if (key === " ") event.originalEvent.preventDefault(); // not a page scroll
+        // The bubble goes with the next load: the keyboard's focus waits on the map instead.
+        if (key !== null) this.map.getContainer().focus({ preventScroll: true });
         this.map.setView([lat, lon], Math.min(this.map.getZoom() + 2, this.map.getMaxZoom()));
       });
       this.cells.addLayer(bubble);
@@ -164,7 +172,8 @@ export class PlaceLayers {
       return;
     }
     this.lone.clearLayers();
-    if (wanted) this.lone.addLayer(this.placeMarker(wanted));
+    // Above the count bubble that counts it, which would otherwise take its clicks.
+    if (wanted) this.lone.addLayer(this.placeMarker(wanted).setZIndexOffset(1000));
   }
 
   restyle(id) {
