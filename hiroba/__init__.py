@@ -67,10 +67,12 @@ def register_blueprints(app: Flask) -> None:
     from hiroba.places.views import bp as places_bp
     from hiroba.staff.views import bp as staff_bp
     from hiroba.usage.feed_views import bp as usage_feeds_bp
+    from hiroba.usage.views import bp as usage_bp
 
     for blueprint in (core_bp, places_bp, accounts_bp, owner_bp, staff_bp, notifications_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(districts_bp)
+    app.register_blueprint(usage_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api")
     app.register_blueprint(usage_feeds_bp)

@@ -31,8 +31,10 @@ def notification_helpers() -> dict:
 
 
 def link_for(notification: Notification) -> str | None:
-    """Where a notification leads: staff to the review page, owners to their place (or to
-    its form, when they are asked for changes)."""
+    """Where a notification leads: news of a usage request to that request; staff to the
+    review page, owners to their place (or to its form, when they are asked for changes)."""
+    if notification.usage_request_id is not None:
+        return url_for("usage.request_page", request_id=notification.usage_request_id)
     if notification.place_id is None:
         return None
     if notification.kind in FOR_STAFF:

@@ -31,6 +31,7 @@ from hiroba.places.finder import (
 )
 from hiroba.places.models import Place, PlaceStatus
 from hiroba.places.vocabulary import LABELS, LocationPrecision
+from hiroba.usage.availability import coming_days
 
 bp = Blueprint("places", __name__)
 
@@ -104,7 +105,8 @@ def detail(place_id: int):
 
 
 def place_page_values(place: Place, photos: list[PlacePhoto]) -> dict:
-    """Hours with today marked, open now, and what search engines and shared links show.
+    """Hours with today marked, open now, the coming weeks' availability (published places
+    only: nobody can ask to use the others), and what search engines and shared links show.
 
     Structured data and sharing tags describe published places only, and only their public
     listing (``details.structured_data``), whoever is looking.
@@ -119,6 +121,7 @@ def place_page_values(place: Place, photos: list[PlacePhoto]) -> dict:
     return {
         "week": details.week_rows(place.opening_hours, now),
         "open_now": details.open_status(place.opening_hours, now),
+        "availability": coming_days(place, now) if published else None,
         "kind_icon": details.kind_icon_url(place.kind),
         "summary": details.summary(place),
         "published": published,

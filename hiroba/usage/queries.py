@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import joinedload
 
 from hiroba.accounts.models import User
@@ -60,23 +60,28 @@ def _listing() -> Select:
     )
 
 
+def _soonest_first(stmt: Select) -> Select:
+    """Uses still to come first, the soonest at the top; then past ones, the latest first.
+
+    (Latest-start-first alone would put next year's request above tomorrow's.)"""
+    past = UsageRequest.ends_at <= func.now()
+    return stmt.order_by(
+        past,
+        case((~past, UsageRequest.starts_at)).asc(),
+        UsageRequest.starts_at.desc(),
+        UsageRequest.id.desc(),
+    )
+
+
 def requests_by(user: User) -> Select:
     """The requests ``user`` made, soonest first."""
-    return (
-        _listing()
-        .where(UsageRequest.requester_id == user.id)
-        .order_by(UsageRequest.starts_at.desc(), UsageRequest.id.desc())
-    )
+    return _soonest_first(_listing().where(UsageRequest.requester_id == user.id))
 
 
 def requests_to_owner(user: User) -> Select:
     """Requests for places ``user`` owns, soonest first."""
-    return (
-        _listing()
-        .join(Place, Place.id == UsageRequest.place_id)
-        .where(Place.owner_id == user.id)
-        .order_by(UsageRequest.starts_at.desc(), UsageRequest.id.desc())
-    )
+    stmt = _listing().join(Place, Place.id == UsageRequest.place_id)
+    return _soonest_first(stmt.where(Place.owner_id == user.id))
 
 
 def requests_in_wards(codes: set[str] | None) -> Select:
@@ -84,12 +89,18 @@ def requests_in_wards(codes: set[str] | None) -> Select:
     stmt = _listing().join(Place, Place.id == UsageRequest.place_id)
     if codes is not None:
         stmt = stmt.where(Place.district_code.in_(sorted(codes)))
-    return stmt.order_by(UsageRequest.starts_at.desc(), UsageRequest.id.desc())
+    return _soonest_first(stmt)
 
 
 def requests_for_place(place: Place) -> Select:
+    """Requests for one place, soonest first."""
+    return _soonest_first(_listing().where(UsageRequest.place_id == place.id))
+
+
+def blocks_ahead(place_id: int, since: datetime) -> Select:
+    """The owner's closed times of the place that have not ended by ``since``."""
     return (
-        _listing()
-        .where(UsageRequest.place_id == place.id)
-        .order_by(UsageRequest.starts_at.desc(), UsageRequest.id.desc())
+        select(PlaceBlock)
+        .where(PlaceBlock.place_id == place_id, PlaceBlock.ends_at > since)
+        .order_by(PlaceBlock.starts_at)
     )
