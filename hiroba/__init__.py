@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from jinja2 import pass_context
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hiroba import config as config_module
@@ -97,9 +98,19 @@ def register_template_helpers(app: Flask) -> None:
         **permissions.PREDICATES,
     )
     app.jinja_env.filters["hhmm"] = i18n.hhmm
-    app.jinja_env.filters["lang_attr"] = i18n.lang_attr
-    app.jinja_env.filters["user_text"] = i18n.user_text
+    # They depend on the request's language: pass_context keeps Jinja from working them out
+    # once, at compile time, for a literal ("「…」"|user_text) in whichever language came first.
+    for name in ("lang_attr", "user_text", "japanese_parts"):
+        app.jinja_env.filters[name] = _per_request(getattr(i18n, name))
     app.jinja_env.add_extension("jinja2.ext.do")
+
+
+def _per_request(function):
+    @pass_context
+    def filter_(_context, value):
+        return function(value)
+
+    return filter_
 
 
 def register_commands(app: Flask) -> None:

@@ -18,6 +18,9 @@ LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
 # static/js/places/render.js.
 JAPANESE_SCRIPT = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 LATIN_LETTER = re.compile("[A-Za-z]")
+# A run of Japanese, with any digits and spaces inside it ("時間 500円").
+_J = JAPANESE_SCRIPT.pattern
+JAPANESE_RUN = re.compile(f"{_J}(?:[{_J[1:-1]}\\s0-9]*{_J})?")
 
 
 def select_locale() -> str:
@@ -52,6 +55,7 @@ def text_language(text: str | None) -> str | None:
     any Japanese, "en" if it holds Latin letters only, None for digits and signs."""
     if not text:
         return None
+    text = str(text)  # also a lazy string
     if JAPANESE_SCRIPT.search(text):
         return "ja"
     return "en" if LATIN_LETTER.search(text) else None
@@ -74,6 +78,21 @@ def user_text(text: str | None) -> Markup:
     if not attr:
         return Markup.escape(text or "")
     return Markup("<span%s>%s</span>") % (attr, text)
+
+
+def japanese_parts(text: str | None) -> Markup:
+    """UI text that quotes Japanese on purpose ("Example: コスギシミンカン"), escaped, with each
+    Japanese run in a ``<span lang="ja">`` unless the page is in Japanese."""
+    if not text or current_language() == "ja":
+        return Markup.escape(text or "")
+    text = str(text)  # form hints are lazy strings
+    parts, end = [], 0
+    for run in JAPANESE_RUN.finditer(text):
+        parts.append(Markup.escape(text[end : run.start()]))
+        parts.append(Markup('<span lang="ja">%s</span>') % run.group())
+        end = run.end()
+    parts.append(Markup.escape(text[end:]))
+    return Markup("").join(parts)
 
 
 def weekday_names() -> list[str]:

@@ -16,8 +16,10 @@ from typing import Any
 
 import folium
 import shapely
+from branca.element import MacroElement
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from jinja2 import Template
 from markupsafe import Markup
 from shapely.geometry import Point
 
@@ -48,6 +50,35 @@ APPROXIMATE_RADIUS_M = 300  # drawn around an approximate public point: "somewhe
 def layer_names() -> dict[str, str]:
     """Names of the base layers in the layer switcher, in the visitor's language."""
     return {"osm": _("OpenStreetMap"), "gsi": _("GSI standard map")}
+
+
+class ControlWords(MacroElement):
+    """Leaflet's own controls speak English ("Zoom in", "Layers"): give them the page's words.
+
+    Added last, so its script runs once every control is on the map.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function (container, words) {
+          for (const [selector, text] of Object.entries(words)) {
+            for (const control of container.querySelectorAll(selector)) {
+              control.title = text;
+              control.setAttribute("aria-label", text);
+            }
+          }
+        })({{ this._parent.get_name() }}.getContainer(), {{ this.words|tojson }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ControlWords"
+        self.words = {
+            ".leaflet-control-zoom-in": _("Zoom in"),
+            ".leaflet-control-zoom-out": _("Zoom out"),
+            ".leaflet-control-layers-toggle": _("Map layers"),
+        }
 
 
 @dataclass
@@ -86,6 +117,7 @@ def _base(location: tuple[float, float], zoom: int) -> folium.Map:
 
 
 def _render(fmap: folium.Map, extra_assets: list[dict[str, list[str]]]) -> RenderedMap:
+    ControlWords().add_to(fmap)
     root = fmap.get_root()
     root.render()  # fills root.html and root.script from every element
     assets = [LEAFLET, *extra_assets]
@@ -181,9 +213,9 @@ def place_map(
         folium.GeoJson(
             geo.to_geojson(footprint), style_function=lambda _f: PLACE_AREA_STYLE
         ).add_to(fmap)
-        folium.Marker(location=geo.latlon(point)).add_to(fmap)
+        folium.Marker(location=geo.latlon(point), alt=_("Location of the place")).add_to(fmap)
     else:
-        folium.Marker(location=geo.latlon(point)).add_to(fmap)
+        folium.Marker(location=geo.latlon(point), alt=_("Location of the place")).add_to(fmap)
     if len(tile_layers()) > 1:
         folium.LayerControl(collapsed=True).add_to(fmap)
     return _render(fmap, [])
@@ -243,7 +275,7 @@ def review_map(
             geo.to_geojson(footprint), style_function=lambda _f: PLACE_AREA_STYLE
         ).add_to(fmap)
         shown.append(footprint)
-    folium.Marker(location=geo.latlon(point)).add_to(fmap)
+    folium.Marker(location=geo.latlon(point), alt=_("Location of the place")).add_to(fmap)
     if proposed_footprint is not None:
         folium.GeoJson(
             geo.to_geojson(proposed_footprint), style_function=lambda _f: PROPOSED_STYLE
