@@ -79,6 +79,19 @@ def open_map(tab, query: str = "") -> None:
     settle(tab.page, 0)
 
 
+def map_still(page) -> None:
+    """Wait until the map has not moved for a moment (a popup pans it into view) and its
+    places are shown: a link in a moving popup is not where a click lands."""
+    page.evaluate(
+        f"""() => new Promise((done) => {{
+          const map = {MAP};
+          let timer = setTimeout(done, 400);
+          map.on("move", () => {{ clearTimeout(timer); timer = setTimeout(done, 400); }});
+        }})"""
+    )
+    page.wait_for_function(f"() => document.querySelector('{ROOT}').dataset.state === 'ready'")
+
+
 def map_js(page, expression: str, arg=None):
     """Evaluate ``expression`` with ``map`` bound to the page's Leaflet map."""
     return page.evaluate(f"(arg) => {{ const map = {MAP}; return ({expression}); }}", arg)
@@ -324,12 +337,19 @@ def test_choosing_on_the_map_marks_the_list_and_choosing_in_the_list_marks_the_m
     assert int(current.get_attribute("data-place-id")) == known_id
     expect(marker).to_have_class(re.compile(r"\bis-current\b"))
 
-    other = page.locator(f'.place-list .place-item:not([data-place-id="{known_id}"])').first
-    other_id = int(other.get_attribute("data-place-id"))
-    other_name = other.locator(".place-name").inner_text()
+    # Read at once: the popup may pan the map, and the list follow it, at any moment.
+    other_id, other_name = page.locator(".place-list").evaluate(
+        """(list, known) => {
+          const item = [...list.children].find((i) => i.dataset.placeId != known);
+          return [Number(item.dataset.placeId), item.querySelector('.place-name').textContent];
+        }""",
+        known_id,
+    )
+    other = page.locator(f'.place-list .place-item[data-place-id="{other_id}"]')
     other.get_by_role("button").click()  # "Show on map"
-    expect(page.locator(".leaflet-popup")).to_have_count(1)  # the first one has closed
     popup = page.locator(".leaflet-popup-content .place-popup-name")
+    expect(popup.filter(has_text=other_name)).to_be_visible()
+    expect(popup).to_have_count(1)  # the first one has closed
     expect(popup).to_have_text(other_name)
     chosen = page.locator(f'.place-marker[data-place-id="{other_id}"]')
     expect(chosen).to_have_class(re.compile(r"\bis-current\b"))
@@ -425,6 +445,7 @@ def test_hostile_name_is_text_on_the_map_in_the_list_in_popups_and_on_its_page(
     assert_nothing_ran(tab, dialogs)
 
     expect(page.locator(".leaflet-popup")).to_have_count(1)
+    map_still(page)
     with page.expect_navigation(url=f"**/places/{hostile_place}"):
         popup.locator(".place-popup-name a").click()
     assert page.locator("h1").inner_text() == HOSTILE_NAME
@@ -495,7 +516,9 @@ def test_phone_folds_the_filters_away_and_fits_the_screen(phone, live_server, ho
     before = loads(page)
     box(page, "kind", "public_facility").tap()
     settle(page, before)
+    before = loads(page)
     panel.locator("button[type=submit]").tap()  # the form's own submit: folds it away
+    settle(page, before)
     expect(toggle).to_have_attribute("aria-expanded", "false")
     expect(panel).to_be_hidden()
     expect(toggle.locator(".filter-count")).to_have_text(message(page, "chosen", n=1))
@@ -507,9 +530,10 @@ def test_phone_folds_the_filters_away_and_fits_the_screen(phone, live_server, ho
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
     page.evaluate("window.scrollTo(0, 0)")
-    first = page.locator(".place-marker").first
-    name = first.get_attribute("title")
-    first.tap()
+    marker_id = page.locator(".place-marker").first.get_attribute("data-place-id")
+    marker = page.locator(f'.place-marker[data-place-id="{marker_id}"]')
+    name = marker.get_attribute("title")
+    marker.tap()
     expect(page.locator(".leaflet-popup-content .place-popup-name")).to_have_text(name)
     assert page.locator(".leaflet-tooltip").count() == 0  # no tooltip over the popup on touch
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
@@ -529,6 +553,7 @@ def test_nothing_is_requested_from_other_hosts_except_tiles(tab, live_server):
     settle(page, before)
     page.locator(".place-marker").first.click()
     expect(page.locator(".leaflet-popup-content")).to_be_visible()
+    map_still(page)
     page.locator(".leaflet-popup-content .place-popup-name a").click()
     page.wait_for_url("**/places/*")
     page.locator(".place-map .leaflet-marker-icon").wait_for()
@@ -560,8 +585,8 @@ def test_map_and_place_page_in_japanese_and_english(browser, live_server, size):
         save_screenshot(page, f"map-{size}-ja")
         view_before = url_params(page)["center"]
 
-        page.locator(".language button", has_text="English").click()
-        page.wait_for_url("**/?*")
+        with page.expect_navigation():
+            page.locator(".language button", has_text="English").click()
         settle(page, 0)
         assert page.locator("html").get_attribute("lang") == "en"
         assert url_params(page)["center"] == view_before  # the switch came back to this view
@@ -570,13 +595,13 @@ def test_map_and_place_page_in_japanese_and_english(browser, live_server, size):
         save_screenshot(page, f"map-{size}-en")
 
         link = page.locator(".place-list .place-name", has_text=KNOWN[0])
-        link.click()
-        page.wait_for_url("**/places/*")
+        with page.expect_navigation(url="**/places/*"):
+            link.click()
         page.locator(".place-map .leaflet-marker-icon").wait_for()
         assert page.locator("h1").inner_text() == KNOWN[0]
         save_screenshot(page, f"place-{size}-en", full_page=True)
-        page.locator(".language button", has_text="日本語").click()
-        page.wait_for_url("**/places/*")
+        with page.expect_navigation(url="**/places/*"):
+            page.locator(".language button", has_text="日本語").click()
         assert page.locator("html").get_attribute("lang") == "ja"
         page.locator(".place-map .leaflet-marker-icon").wait_for()
         save_screenshot(page, f"place-{size}-ja", full_page=True)
