@@ -19,7 +19,8 @@ VENDOR := static/vendor
 # Message catalogues to compile: one .mo beside each .po (none yet is fine).
 MO := $(patsubst %.po,%.mo,$(wildcard hiroba/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: help run test install system system-test translations messages db-up db-down clean
+.PHONY: help run test install system system-test translations messages db-up db-down clean \
+	bench-map
 
 help: ## List the targets
 	@awk -F ':.*## ' '/^[a-z-]+:.*## / { printf "  make %-13s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -101,6 +102,9 @@ messages: $(VENV)/.installed ## Extract UI strings and merge them into the .po c
 	  --no-location --sort-output -o hiroba/translations/messages.pot .
 	$(BIN)/pybabel update -i hiroba/translations/messages.pot -d hiroba/translations \
 	  --no-fuzzy-matching --ignore-obsolete
+
+bench-map: system-test install ## Map page benchmark: seeds vs +100,000 places (bench/RESULTS.md)
+	$(BIN)/python -m bench.map_page
 
 db-up: $(VENV)/.installed ## Start the local cluster (instance/pg) and print its DATABASE_URL
 	$(BIN)/python -m hiroba.devdb up

@@ -30,8 +30,9 @@ from hiroba.places.search import (
     TOKYO,
     PlaceSearch,
     cluster_cells,
-    count_places,
     distance_m,
+    first_places,
+    in_search_order,
     search_places,
 )
 from hiroba.places.vocabulary import Accessibility, Amenity, Audience, Condition, PlaceKind, values
@@ -121,8 +122,11 @@ class PlaceList:
 
 def list_page(search: PlaceSearch, page: int, per_page: int) -> PlaceList:
     """The ``page``-th page of places matching ``search``, in the search's order."""
-    listing = search_places(search).options(joinedload(Place.district))
-    pages = db.paginate(listing, page=page, per_page=per_page, error_out=False)
+    ids = search_places(search).with_only_columns(Place.id)
+    pages = db.paginate(ids, page=page, per_page=per_page, error_out=False)
+    if pages.items:  # the page's ids, in order: only those places are read whole
+        listing = in_search_order(search, pages.items).options(joinedload(Place.district))
+        pages.items = list(db.session.scalars(listing))
     distance = distance_m(search)
     distances: dict[int, float] = {}
     if distance is not None and pages.items:
@@ -195,7 +199,7 @@ def cell_degrees(zoom: int) -> float:
 
 
 def _features(search: PlaceSearch, limit: int) -> list[Any]:
-    rows = db.session.scalars(feature_rows(search_places(search).limit(limit), distance_m(search)))
+    rows = db.session.scalars(feature_rows(first_places(search, limit), distance_m(search)))
     return [json.loads(feature) for feature in rows]
 
 
@@ -203,14 +207,14 @@ def map_data(args: MultiDict) -> dict[str, Any]:
     """What the map shows for a view: every place, or counts per cell when there are too many.
 
     Either way the first places (in the list's order) come along for the list beside the map.
+    The cells are counted first, as their counts add up to the matches: one pass over the
+    matching places instead of a count and then the cells.
     """
     zoom = parse_int(args, "zoom", 12, 0, 22)
     search = page_search(args).search
-    matched = db.session.scalar(count_places(search))
+    counted = db.session.execute(cluster_cells(search, cell_degrees(zoom))).all()
+    matched = sum(count for count, _, _ in counted)
     if matched <= MAX_MARKERS:
         return {"numberMatched": matched, "places": _features(search, MAX_MARKERS), "cells": []}
-    cells = [
-        {"count": count, "coordinates": [lon, lat]}
-        for count, lon, lat in db.session.execute(cluster_cells(search, cell_degrees(zoom)))
-    ]
+    cells = [{"count": count, "coordinates": [lon, lat]} for count, lon, lat in counted]
     return {"numberMatched": matched, "places": _features(search, LIST_LIMIT), "cells": cells}

@@ -138,6 +138,22 @@ def search_places(search: PlaceSearch) -> Select:
     return stmt.order_by(*_order(search))
 
 
+def first_places(search: PlaceSearch, limit: int, offset: int = 0) -> Select:
+    """The ``limit`` places matching ``search`` after the first ``offset``, in the search's order.
+
+    The order is settled on ids alone and only the chosen rows are then read whole: with
+    100,000 places in view, a sort that carries whole rows (and what is joined to them) costs
+    several times as much.
+    """
+    chosen = search_places(search).with_only_columns(Place.id).limit(limit).offset(offset)
+    return in_search_order(search, chosen)
+
+
+def in_search_order(search: PlaceSearch, ids) -> Select:
+    """Published places with these ids (a list, or a select of ids), in the search's order."""
+    return approved_places().where(Place.id.in_(ids)).order_by(*_order(search))
+
+
 def count_places(search: PlaceSearch) -> Select:
     """How many published places match (numberMatched)."""
     return search_places(search).with_only_columns(func.count(Place.id)).order_by(None)
@@ -149,11 +165,13 @@ def cluster_cells(search: PlaceSearch, cell_degrees: float) -> Select:
     For map views that hold too many places to draw one by one. Only public points take part,
     so a cell of one place sits exactly at that place's public point, never nearer its home.
     """
-    cell = func.ST_SnapToGrid(Place.public_location, cell_degrees)
-    centre = func.ST_Centroid(func.ST_Collect(Place.public_location))
+    lon, lat = func.ST_X(Place.public_location), func.ST_Y(Place.public_location)
+    # The cells of ST_SnapToGrid (rint of x / size) as numbers, and the mean of the points as
+    # two averages: the groups and centres of snapping and ST_Centroid(ST_Collect()) at about
+    # half the cost with 100,000 places (to the last digit, which varied between runs anyway).
     return (
         search_places(search)
         .order_by(None)
-        .with_only_columns(func.count(Place.id), func.ST_X(centre), func.ST_Y(centre))
-        .group_by(cell)
+        .with_only_columns(func.count(Place.id), func.avg(lon), func.avg(lat))
+        .group_by(func.round(lon / cell_degrees), func.round(lat / cell_degrees))
     )
