@@ -103,15 +103,16 @@ function start() {
     return window.location.pathname + (query ? "?" + query : "");
   }
 
-  // The form (and the map's view) changed: record it in the URL and load what it shows.
-  function commit(mode) {
+  // The form (and the map's view) changed: record it in the URL and load what it shows (after
+  // `delay` ms: a moving map waits until it settles, a changed filter loads at once).
+  function commit(mode, delay = mode === "push" ? 0 : MOVE_DELAY_MS) {
     writeView();
     const url = pageUrl();
     if (url !== window.location.pathname + window.location.search) {
       window.history[mode === "push" ? "pushState" : "replaceState"](null, "", url);
     }
     afterUrlChange();
-    load(mode === "push" ? 0 : MOVE_DELAY_MS);
+    load(delay);
   }
 
   function afterUrlChange() {
@@ -267,7 +268,7 @@ function start() {
   map.invalidateSize(); // the buttons shown above may have moved the map
   const pager = root.querySelector(".pager");
   if (pager) pager.remove(); // the list now follows the map, not the server's pages
-  commit("replace");
+  commit("replace", 0); // the first places as soon as possible
 }
 
 // Leaflet's own controls speak English: give them the page's words.
