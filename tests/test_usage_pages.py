@@ -561,3 +561,11 @@ def test_another_places_closed_day_cannot_be_removed_through_mine(
     )
     assert response.status_code == 404
     assert counts(app)[2] == 1
+
+
+def test_the_places_requests_page_offers_its_calendar_feed(app, client, case):
+    owner, _, place, _resident = case
+    logged_in(client, owner)
+    source = text_of(client.get(f"/me/places/{place.id}/requests", headers=EN))
+    assert f'action="/me/places/{place.id}/calendar-feed"' in source
+    assert "This place has no calendar address yet." in source
