@@ -53,7 +53,7 @@ STATUS_LABELS = {
     S.DECLINED: _l("Declined"),
     S.WITHDRAWN: _l("Withdrawn"),
     S.CANCELLED: _l("Cancelled"),
-    S.CLOSED: _l("Closed"),
+    S.CLOSED: _l("Closed by hiroba"),
 }
 
 
