@@ -487,7 +487,8 @@ def test_concurrent_accepts_of_overlapping_requests_exactly_one_wins(committed_a
 
         def accepter(actor_key: str, request_key: str):
             def act():
-                with committed_app.app_context():
+                # A request context in English, as a page would read the message.
+                with committed_app.test_request_context(), force_locale("en"):
                     actor = db.session.get(User, ids[actor_key])
                     request = db.session.get(UsageRequest, ids[request_key])
                     loaded.wait()
