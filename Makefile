@@ -11,6 +11,7 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -20,7 +21,7 @@ VENDOR := static/vendor
 MO := $(patsubst %.po,%.mo,$(wildcard hiroba/translations/*/LC_MESSAGES/messages.po))
 
 .PHONY: help run test install system system-test translations messages db-up db-down clean \
-	bench-map
+	bench-map bench-api
 
 help: ## List the targets
 	@awk -F ':.*## ' '/^[a-z-]+:.*## / { printf "  make %-13s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -106,6 +107,11 @@ messages: $(VENV)/.installed ## Extract UI strings and merge them into the .po c
 bench-map: system-test install ## Map page benchmark: seeds vs +100,000 places (bench/RESULTS.md)
 	$(BIN)/python -m bench.map_page
 
+# wrk (the load generator) only here; pgbench comes with the local cluster's PostgreSQL.
+bench-api: install ## Search API benchmark: hiroba vs tipg vs raw SQL (BENCH_ARGS=--help)
+	@$(call apt_ensure,wrk)
+	$(BIN)/python -m bench.api $(BENCH_ARGS)
+
 db-up: $(VENV)/.installed ## Start the local cluster (instance/pg) and print its DATABASE_URL
 	$(BIN)/python -m hiroba.devdb up
 
@@ -114,4 +120,4 @@ db-down: ## Stop the local cluster (its data stays in instance/)
 	$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) -m hiroba.devdb down
 
 clean: ## Remove .venv, node_modules, static/vendor and stamps (never instance/)
-	rm -rf $(VENV) node_modules $(VENDOR) .stamps hiroba.egg-info
+	rm -rf $(VENV) node_modules $(VENDOR) .stamps hiroba.egg-info bench/.venv-tipg

@@ -62,6 +62,9 @@ class BenchDatabase:
     url: str
     approved: int  # published places, the ones the map shows
     synthetic: int
+    name: str = ""
+    conninfo: str = ""  # libpq keywords: the cluster's socket, for psycopg and pgbench
+    socket_dir: str = ""
 
 
 def _counts(conninfo: str) -> tuple[int, int]:
@@ -98,7 +101,7 @@ def bench_database(synthetic: int, log=print) -> BenchDatabase:
             conn.execute("VACUUM ANALYZE opening_hours")
     approved, present = _counts(conninfo)
     log(f"{name}: ready in {time.perf_counter() - started:.1f} s ({approved} published places)")
-    return BenchDatabase(url, approved, present)
+    return BenchDatabase(url, approved, present, name, conninfo, str(cluster.socket_dir))
 
 
 def drop_bench_database(synthetic: int) -> None:
@@ -111,9 +114,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Server:
+    base: str  # http://127.0.0.1:<port>
+    pid: int  # the master's: its children are the workers
+
+
 @contextlib.contextmanager
 def gunicorn(database_url: str, workers: int = 4) -> Iterator[str]:
     """The app served by gunicorn as the README's "Production" runs it; yields its base URL."""
+    with gunicorn_server(database_url, workers) as server:
+        yield server.base
+
+
+@contextlib.contextmanager
+def gunicorn_server(database_url: str, workers: int = 4, threads: int = 1) -> Iterator[Server]:
+    """As ``gunicorn()``, yielding the master's pid too; ``threads > 1`` uses gthread workers."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -122,22 +138,43 @@ def gunicorn(database_url: str, workers: int = 4) -> Iterator[str]:
         "SECRET_KEY": secrets.token_hex(32),  # one per run: nothing outlives the bench
         "DATABASE_URL": database_url,
     }
+    options = ["--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
+    if threads > 1:
+        options += ["--worker-class", "gthread", "--threads", str(threads)]
     with tempfile.TemporaryFile("w+") as log:
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-             "hiroba:create_app()"],
+            [str(BIN / "gunicorn"), *options, "hiroba:create_app()"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
             _wait_until_up(base, server, log)
-            yield base
+            yield Server(base, server.pid)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Terminate a server this bench started, and reap it (killed after 30 s)."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def child_pids(pid: int) -> list[int]:
+    """The direct children of ``pid`` (a server master's workers), from /proc."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return sorted(int(child) for child in children)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of a process in MiB (VmRSS), from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
 
 
 def _wait_until_up(base: str, server: subprocess.Popen, log) -> None:
