@@ -62,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     from hiroba.admin.views import bp as admin_bp
     from hiroba.api.views import bp as api_bp
     from hiroba.core.views import bp as core_bp
+    from hiroba.coverage.views import bp as coverage_bp
     from hiroba.districts.views import bp as districts_bp
     from hiroba.notifications.views import bp as notifications_bp
     from hiroba.places.owner_views import bp as owner_bp
@@ -73,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (core_bp, places_bp, accounts_bp, owner_bp, staff_bp, notifications_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(districts_bp)
+    app.register_blueprint(coverage_bp)
     app.register_blueprint(usage_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api")

@@ -364,3 +364,44 @@ def print_map(
 def print_credit() -> str:
     """The print map's base layer credit as plain text (links do nothing on paper)."""
     return Markup(tile_layers()[0]["attribution"]).striptags()
+
+
+GAP_STYLE = {
+    "color": "#9f1239",
+    "weight": 1,
+    "fillColor": "#e11d48",
+    "fillOpacity": 0.35,
+    "className": "coverage-gap",
+}
+
+
+def coverage_map(
+    *,
+    center: tuple[float, float],
+    zoom: int,
+    ward_geojson: dict[str, Any] | None,
+    gaps_geojson: dict[str, Any],
+    wards_name: str,
+    gaps_name: str,
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None,
+) -> RenderedMap:
+    """A ward's coverage: its outline and the gaps, the parts too far from any matching place.
+
+    The gaps are our own geometry with numbers only in their properties, and nothing shows on
+    hover or click: the list beside the map names the nearest places, as text.
+    """
+    fmap = _base(center, zoom)
+    if bounds:
+        framing = folium.map.FitBounds([list(bounds[0]), list(bounds[1])])
+        framing.options["animate"] = False
+        framing.add_to(fmap)
+    ward_outlines(fmap, ward_geojson, wards_name, interactive=False)
+    if gaps_geojson.get("features"):
+        folium.GeoJson(
+            gaps_geojson,
+            name=gaps_name,
+            style_function=lambda _feature: GAP_STYLE,
+            interactive=False,
+        ).add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    return _render(fmap, [])

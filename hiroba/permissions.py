@@ -68,6 +68,15 @@ def can_use_staff_pages(user: Any) -> bool:
     return _authenticated(user) and user.role == Role.STAFF and bool(user.ward_codes)
 
 
+def can_view_coverage(user: Any, district_code: str) -> bool:
+    """A ward's coverage dashboard: its staff and admins.
+
+    The gaps are drawn around exact locations, so this must never reach further than
+    ``can_see_exact_location`` does for the ward's places.
+    """
+    return is_staff_of(user, district_code)
+
+
 def can_register_on_behalf(user: Any, district_code: str) -> bool:
     """代理登録: staff register places in their wards for owners who do not use the web."""
     return is_staff_of(user, district_code)
@@ -157,6 +166,7 @@ PREDICATES = {
     "can_review_place": can_review_place,
     "can_transition_place": can_transition_place,
     "can_use_staff_pages": can_use_staff_pages,
+    "can_view_coverage": can_view_coverage,
     "can_register_on_behalf": can_register_on_behalf,
     "can_manage_users": can_manage_users,
     "can_view_history": can_view_history,

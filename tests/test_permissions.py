@@ -107,6 +107,25 @@ def test_can_register_on_behalf(actor, ward, allowed):
 
 
 @pytest.mark.parametrize(
+    ("actor", "ward", "allowed"),
+    [(a, w, a in WARD_STAFF if w == WARD else a in {"staff_elsewhere", "admin", "admin_owner"})
+     for a, w in product(ACTORS, (WARD, OTHER_WARD))],
+)  # fmt: skip
+def test_can_view_coverage(actor, ward, allowed):
+    """A ward's coverage: its staff and admins; owning a place there gives no access."""
+    assert p.can_view_coverage(ACTORS[actor](), ward) is allowed
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("status", STATUSES)
+def test_coverage_viewers_may_see_every_exact_location_of_the_ward(actor, status):
+    """The gaps are drawn around exact points: whoever sees them may see those points."""
+    user = ACTORS[actor]()
+    if p.can_view_coverage(user, WARD):
+        assert p.can_see_exact_location(user, place(status))
+
+
+@pytest.mark.parametrize(
     ("actor", "proposer", "allowed"),
     [
         (a, proposer, a in WARD_STAFF and a not in OWNERS and proposer != "reviewer")
