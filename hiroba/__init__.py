@@ -105,6 +105,7 @@ def register_template_helpers(app: Flask) -> None:
     for name in ("lang_attr", "user_text", "japanese_parts"):
         app.jinja_env.filters[name] = _per_request(getattr(i18n, name))
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.finalize = i18n.escape_lazy_text
 
 
 def _per_request(function):

@@ -10,6 +10,7 @@ import re
 
 from flask import current_app, has_request_context, request
 from flask_babel import get_locale, gettext
+from flask_babel.speaklater import LazyString
 from markupsafe import Markup
 
 LANGUAGE_COOKIE = "hiroba_lang"
@@ -111,3 +112,13 @@ def weekday_names() -> list[str]:
 def hhmm(minutes: int) -> str:
     """Minutes since midnight as HH:MM (24:00 for the end of the day)."""
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def escape_lazy_text(value):
+    """Every value a template prints passes here first (the Jinja environment's ``finalize``).
+
+    Flask-Babel's lazy strings claim to be safe HTML (``__html__``), so Jinja would print them
+    as they are — with the values interpolated into them, such as a rejected parameter a visitor
+    typed. As plain text they are escaped like any other.
+    """
+    return str(value) if isinstance(value, LazyString) else value

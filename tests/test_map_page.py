@@ -271,3 +271,18 @@ def test_map_data_refuses_bad_parameters_as_problem_json(client, params, name):
     assert problem["status"] == 400
     assert problem["invalid-params"][0]["name"] == name
     assert problem["invalid-params"][0]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("path", "tag"),
+    [
+        ("/?accessibility=%3Cimg%20src%3Dx%3E", "<img src=x>"),
+        ("/?kind=%3Cb%3Ebold%3C/b%3E", "<b>bold</b>"),
+    ],
+)
+def test_a_rejected_value_is_shown_as_text_not_markup(client, path, tag):
+    """Error messages quote what the visitor typed: it must come back escaped (lazily
+    translated messages claim to be safe HTML, and would otherwise be printed raw)."""
+    source = get(client, path, status=400).get_data(as_text=True)
+    assert tag not in source
+    assert tag.replace("<", "&lt;").replace(">", "&gt;") in source
