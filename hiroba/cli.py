@@ -105,6 +105,26 @@ def close_expired_requests_command() -> None:
     click.echo(f"sent: {deliver()}")
 
 
+@click.command("freshness")
+@with_appcontext
+def freshness_command() -> None:
+    """Remind owners of listings not confirmed for a while, and hide those still unconfirmed
+    after the grace period (safe to run from cron, e.g. daily; each reminder is sent once)."""
+    from datetime import UTC, datetime
+
+    from hiroba.freshness.services import Periods, run
+    from hiroba.notifications.services import deliver
+
+    try:
+        counts = run(datetime.now(UTC), Periods.from_config())
+    except ValueError as error:
+        _fail(str(error))
+    db.session.commit()
+    for key, count in counts.items():
+        click.echo(f"{key}: {count}")
+    click.echo(f"sent: {deliver()}")
+
+
 @click.command("create-admin")
 @with_appcontext
 @click.option("--email", required=True, help="Email address of the administrator.")
@@ -220,6 +240,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(import_districts_command)
     app.cli.add_command(send_notifications_command)
     app.cli.add_command(close_expired_requests_command)
+    app.cli.add_command(freshness_command)
     app.cli.add_command(synth_places_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(import_places_command)

@@ -117,6 +117,13 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "PHOTO_MAX_PER_PLACE": 8,
         "API_DEFAULT_LIMIT": 50,
         "API_MAX_LIMIT": 1000,
+        # Keeping listings fresh (flask --app hiroba freshness): the owner is reminded when a
+        # listing has not been confirmed for this many days, and it is hidden from the public
+        # when still unconfirmed after the second number (the difference is the grace period).
+        "FRESHNESS_REMIND_AFTER_DAYS": int(os.environ.get("HIROBA_REMIND_AFTER_DAYS", "180")),
+        "FRESHNESS_HIDE_AFTER_DAYS": int(os.environ.get("HIROBA_HIDE_AFTER_DAYS", "240")),
+        # How long the "still accurate" link in a reminder email works.
+        "FRESHNESS_LINK_MAX_AGE_DAYS": 90,
     }
     config.update(overrides)
     return config

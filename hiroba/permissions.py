@@ -17,6 +17,9 @@ from hiroba.usage.workflow import Side, sides_for
 # An owner edits a listing before review, when asked to change it, and once published (then
 # the edit is a revision reviewed before it replaces the public listing).
 OWNER_EDITABLE = {PlaceStatus.DRAFT, PlaceStatus.CHANGES_REQUESTED, PlaceStatus.APPROVED}
+# Published listings are confirmed "still accurate" now and then; a hidden (dormant) one is
+# published again by its confirmation.
+CONFIRMABLE = {PlaceStatus.APPROVED, PlaceStatus.DORMANT}
 
 
 def _authenticated(user: Any) -> bool:
@@ -104,6 +107,11 @@ def can_view_photo(user: Any, photo: Any) -> bool:
     return is_owner(user, place) or is_staff_of(user, place.district_code)
 
 
+def can_confirm_place(user: Any, place: Place) -> bool:
+    """Say a listing is still accurate: its owner, or a reviewer of its ward."""
+    return place.status in CONFIRMABLE and (is_owner(user, place) or can_review_place(user, place))
+
+
 def can_transition_place(user: Any, place: Place, to_status: PlaceStatus) -> bool:
     """May ``user`` move ``place`` to ``to_status`` (per the workflow's transition table)?"""
     parties = parties_for(place.status, to_status)
@@ -165,6 +173,7 @@ PREDICATES = {
     "can_edit_place": can_edit_place,
     "can_review_place": can_review_place,
     "can_transition_place": can_transition_place,
+    "can_confirm_place": can_confirm_place,
     "can_use_staff_pages": can_use_staff_pages,
     "can_view_coverage": can_view_coverage,
     "can_register_on_behalf": can_register_on_behalf,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -107,13 +108,16 @@ def make_place(app, make_user, make_staff):
             place = create_place(owner, place_values(ward, **overrides))
             if status != PlaceStatus.DRAFT:
                 review.submit(place, owner)
+            published = (PlaceStatus.ARCHIVED, PlaceStatus.DORMANT)
             if status in (PlaceStatus.APPROVED, PlaceStatus.CHANGES_REQUESTED,
-                          PlaceStatus.REJECTED, PlaceStatus.ARCHIVED):  # fmt: skip
+                          PlaceStatus.REJECTED, *published):  # fmt: skip
                 reviewer = reviewer or make_staff(place.district_code)
-                decision = PlaceStatus.APPROVED if status == PlaceStatus.ARCHIVED else status
+                decision = PlaceStatus.APPROVED if status in published else status
                 review.change_status(place, decision, reviewer, "テストの理由")
             if status == PlaceStatus.ARCHIVED:
                 review.archive(place, owner)
+            if status == PlaceStatus.DORMANT:  # as the freshness job hides it
+                review.change_status_by_system(place, status, "テストの理由", datetime.now(UTC))
             db.session.commit()
             return place
 

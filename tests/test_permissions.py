@@ -70,6 +70,16 @@ def test_can_edit_place(actor, status, allowed):
     assert p.can_edit_place(ACTORS[actor](), place(status)) is allowed
 
 
+@cases(
+    lambda a, s: (
+        s in {PlaceStatus.APPROVED, PlaceStatus.DORMANT} and (a in OWNERS or a in WARD_STAFF)
+    )
+)
+def test_can_confirm_place(actor, status, allowed):
+    """ "Still accurate": a published or hidden listing, by its owner or the ward's staff."""
+    assert p.can_confirm_place(ACTORS[actor](), place(status)) is allowed
+
+
 @cases(lambda a, s: a in WARD_STAFF and a not in OWNERS)
 def test_can_review_place(actor, status, allowed):
     """Staff of the ward or admins, never the place's own owner."""

@@ -37,6 +37,9 @@ class NotificationKind(StrEnum):
     USAGE_WITHDRAWN = "usage_withdrawn"
     USAGE_CANCELLED = "usage_cancelled"
     USAGE_CLOSED = "usage_closed"
+    # Keeping listings fresh: a reminder to the owner; the listing hidden, to owner and staff.
+    FRESHNESS_REMINDER = "freshness_reminder"
+    LISTING_HIDDEN = "listing_hidden"
 
 
 class Notification(db.Model):

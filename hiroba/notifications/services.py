@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 from hiroba import mail
 from hiroba.accounts.models import Role, User
 from hiroba.extensions import db
+from hiroba.freshness.tokens import confirmation_token
 from hiroba.notifications.models import Notification, NotificationKind
 from hiroba.places.models import Place
 from hiroba.usage.models import UsageRequest
@@ -43,8 +44,21 @@ SUBJECTS = {
     NotificationKind.USAGE_WITHDRAWN: _l("Request withdrawn: %(place)s"),
     NotificationKind.USAGE_CANCELLED: _l("Use cancelled: %(place)s"),
     NotificationKind.USAGE_CLOSED: _l("Request closed: %(place)s"),
+    NotificationKind.FRESHNESS_REMINDER: _l("Is your listing still accurate? %(place)s"),
+    NotificationKind.LISTING_HIDDEN: _l("Hidden until confirmed: %(place)s"),
 }
 FOR_STAFF = {NotificationKind.PLACE_SUBMITTED, NotificationKind.REVISION_SUBMITTED}
+# Told to the owner with a link that confirms the listing in one step (hiroba.freshness).
+CONFIRMATION_NEWS = {
+    NotificationKind.FRESHNESS_REMINDER: _l(
+        "Please check that the listing is still accurate. If it is, confirm it with the link "
+        "below; if something changed, log in and edit it."
+    ),
+    NotificationKind.LISTING_HIDDEN: _l(
+        "Nobody confirmed this listing in time, so it is hidden from the public for now. "
+        "Nothing was deleted: confirm it with the link below and it is shown again."
+    ),
+}
 
 
 def message(notification: Notification) -> str:
@@ -90,12 +104,14 @@ def ward_reviewers(place: Place) -> list[int]:
     return list(db.session.scalars(select(User.id).where(User.role == Role.ADMIN)))
 
 
-def notify_reviewers(place: Place, kind: NotificationKind, actor: User) -> list[Notification]:
+def notify_reviewers(
+    place: Place, kind: NotificationKind, actor: User | None
+) -> list[Notification]:
     return _add(ward_reviewers(place), kind, place, actor, None)
 
 
 def notify_owner(
-    place: Place, kind: NotificationKind, actor: User, reason: str | None = None
+    place: Place, kind: NotificationKind, actor: User | None, reason: str | None = None
 ) -> list[Notification]:
     return _add([place.owner_id], kind, place, actor, reason)
 
@@ -146,6 +162,12 @@ def _email_body(notification: Notification) -> str:
     else:
         path = "/me/places"
     lines = [message(notification)]
+    place = notification.place
+    if notification.kind in CONFIRMATION_NEWS and place and notification.user_id == place.owner_id:
+        path = f"/confirm/{confirmation_token(place)}"
+        lines += ["", str(CONFIRMATION_NEWS[notification.kind])]
+    elif notification.kind in CONFIRMATION_NEWS:
+        path = "/staff/queue"
     if notification.reason:
         lines += ["", str(_l("Reason:")), notification.reason]
     lines += ["", f"{base}{path}", "", str(_l("hiroba — places where neighbours meet"))]

@@ -8,7 +8,14 @@ from sqlalchemy.orm import joinedload
 
 from hiroba.extensions import db
 from hiroba.notifications.models import Notification, NotificationKind
-from hiroba.notifications.services import FOR_STAFF, for_user, mark_all_read, message, unread_count
+from hiroba.notifications.services import (
+    CONFIRMATION_NEWS,
+    FOR_STAFF,
+    for_user,
+    mark_all_read,
+    message,
+    unread_count,
+)
 
 bp = Blueprint("notifications", __name__)
 
@@ -38,6 +45,10 @@ def link_for(notification: Notification) -> str | None:
     if notification.place_id is None:
         return None
     if notification.kind in FOR_STAFF:
+        return url_for("staff.review_place", place_id=notification.place_id)
+    if notification.kind in CONFIRMATION_NEWS:
+        if notification.user_id == notification.place.owner_id:
+            return url_for("owner.my_places", _anchor=f"place-{notification.place_id}")
         return url_for("staff.review_place", place_id=notification.place_id)
     if notification.kind == NotificationKind.CHANGES_REQUESTED:
         return url_for("owner.edit_place_page", place_id=notification.place_id)

@@ -100,6 +100,8 @@ class PlaceStatus(StrEnum):
     CHANGES_REQUESTED = "changes_requested"
     REJECTED = "rejected"
     ARCHIVED = "archived"
+    # Published once, then not confirmed by its owner for too long: hidden until confirmed.
+    DORMANT = "dormant"
 
 
 LABELS = {
@@ -161,6 +163,7 @@ LABELS = {
     PlaceStatus.CHANGES_REQUESTED: _l("Changes requested"),
     PlaceStatus.REJECTED: _l("Not accepted"),
     PlaceStatus.ARCHIVED: _l("Archived"),
+    PlaceStatus.DORMANT: _l("Hidden until confirmed"),
 }
 
 

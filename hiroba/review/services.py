@@ -23,10 +23,11 @@ from hiroba.places.models import Place, PlaceRevision, PlaceStatus, RevisionStat
 from hiroba.places.queries import pending_revision_of
 from hiroba.places.vocabulary import label
 from hiroba.review.models import ReviewAction, ReviewEvent
-from hiroba.review.workflow import REASON_REQUIRED, parties_for
+from hiroba.review.workflow import REASON_REQUIRED, Party, parties_for
 from hiroba.usage.services import close_for_place
 
 MAX_REASON = 2000
+HUMANS = {Party.OWNER, Party.REVIEWER}
 
 # Who hears about a status change, and what they are told.
 OWNER_NEWS = {
@@ -87,7 +88,24 @@ def change_status(
 ) -> ReviewEvent:
     """Move ``place`` to ``to_status`` if the workflow allows it and ``actor`` may do it."""
     check_version(place, expected_version)
-    if not parties_for(place.status, to_status):
+    _check_transition(place, to_status, HUMANS)
+    if not can_transition_place(actor, place, to_status):
+        raise PermissionDenied()
+    reason = clean_reason(reason, required=to_status in REASON_REQUIRED)
+    return _move(place, to_status, actor, reason, datetime.now(UTC))
+
+
+def change_status_by_system(
+    place: Place, to_status: PlaceStatus, reason: str, now: datetime
+) -> ReviewEvent:
+    """A move only a scheduled job makes (the workflow's SYSTEM party); the event has no actor."""
+    _check_transition(place, to_status, {Party.SYSTEM})
+    return _move(place, to_status, None, reason, now)
+
+
+def _check_transition(place: Place, to_status: PlaceStatus, parties: set[Party]) -> None:
+    """Refuse a move that does not exist for these parties (people, or the scheduled jobs)."""
+    if not parties_for(place.status, to_status) & parties:
         raise InvalidTransition(
             _l(
                 "A listing cannot go from “%(old)s” to “%(new)s”.",
@@ -95,11 +113,12 @@ def change_status(
                 new=label(to_status),
             )
         )
-    if not can_transition_place(actor, place, to_status):
-        raise PermissionDenied()
-    reason = clean_reason(reason, required=to_status in REASON_REQUIRED)
+
+
+def _move(
+    place: Place, to_status: PlaceStatus, actor: User | None, reason: str | None, now: datetime
+) -> ReviewEvent:
     from_status = place.status
-    now = datetime.now(UTC)
     with guarded_write({}):
         place.status = to_status
         if to_status == PlaceStatus.PENDING:
@@ -118,7 +137,7 @@ def change_status(
     return event
 
 
-def _withdraw_pending_revision(place: Place, actor: User, now: datetime) -> None:
+def _withdraw_pending_revision(place: Place, actor: User | None, now: datetime) -> None:
     """A place leaving publication takes its waiting changes (and their photos) with it."""
     revision = db.session.scalar(pending_revision_of(place))
     if revision is None:

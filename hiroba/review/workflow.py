@@ -1,7 +1,9 @@
 """The listing workflow: which status changes exist, and who may make each.
 
 draft → pending → approved | changes_requested | rejected; changes_requested → pending;
-approved → archived. Nothing else, and every change is recorded as a review event.
+approved → archived; approved → dormant (the freshness job, when nobody confirmed the listing in
+time) → approved (confirmed still accurate) | archived. Nothing else, and every change is
+recorded as a review event.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ class Party(StrEnum):
 
     OWNER = "owner"
     REVIEWER = "reviewer"
+    SYSTEM = "system"  # a scheduled job, acting for nobody (its events have no actor)
 
 
 TRANSITIONS: dict[tuple[S, S], frozenset[Party]] = {
@@ -25,6 +28,9 @@ TRANSITIONS: dict[tuple[S, S], frozenset[Party]] = {
     (S.PENDING, S.CHANGES_REQUESTED): frozenset({Party.REVIEWER}),
     (S.PENDING, S.REJECTED): frozenset({Party.REVIEWER}),
     (S.APPROVED, S.ARCHIVED): frozenset({Party.OWNER, Party.REVIEWER}),
+    (S.APPROVED, S.DORMANT): frozenset({Party.SYSTEM}),
+    (S.DORMANT, S.APPROVED): frozenset({Party.OWNER, Party.REVIEWER}),
+    (S.DORMANT, S.ARCHIVED): frozenset({Party.OWNER, Party.REVIEWER}),
 }
 
 # A decision against the owner must say why, so they know what to change.

@@ -38,6 +38,7 @@ from hiroba.errors import (
 )
 from hiroba.extensions import db, login_manager
 from hiroba.forms import show_errors
+from hiroba.freshness.queries import stale_places
 from hiroba.i18n import localized
 from hiroba.permissions import can_use_staff_pages, is_staff_of
 from hiroba.places import revisions
@@ -124,6 +125,7 @@ def queue():
         total=count_of(stmt),
         now=datetime.now(UTC),
         map=fmap,
+        stale=db.session.scalars(stale_places(scope)).all(),
     )
 
 
