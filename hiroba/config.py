@@ -83,8 +83,18 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_pre_ping": True,
             "pool_size": int(os.environ.get("HIROBA_DB_POOL_SIZE", "5")),
-            # JIT compilation costs a web request far more than it saves (~1 s on a map view).
-            "connect_args": {"options": "-c jit=off"},
+            "connect_args": {
+                # JIT compilation costs a web request far more than it saves (~1 s on a map
+                # view); parallel workers cost one more than they save while other requests
+                # want the same cores. A bitmap of a common character's places at a million
+                # outgrows the default 4 MB and turns lossy: every row of a lossy page is then
+                # rechecked by recomputing its grams (1.5 s instead of 30 ms).
+                "options": "-c jit=off -c max_parallel_workers_per_gather=0 -c work_mem=32MB",
+                # Plan every search with its values: a plan kept for a statement (psycopg
+                # prepares one after 5 runs) would serve a box of 10 places and one of 10,000
+                # alike, and cannot use the indexes of published places or of a term's grams.
+                "prepare_threshold": None,
+            },
         },
         "MAX_CONTENT_LENGTH": 40 * 1024 * 1024,  # a form with several photos
         "PREFERRED_URL_SCHEME": "https" if https else "http",

@@ -8,7 +8,10 @@ street address and no outline.
 
 from __future__ import annotations
 
-from sqlalchemy import Select, Text, case, func, select, text
+from functools import cache
+
+from sqlalchemy import ColumnElement, Select, Text, case, func, literal_column, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
 
 from hiroba.districts.models import District
@@ -119,11 +122,52 @@ def feature_json(distance=None):
     ).cast(Text)
 
 
-def feature_rows(places: Select, distance=None) -> Select:
-    """Turn a ``select(Place)…`` into a select of Feature JSON text, keeping filters and order."""
-    return places.with_only_columns(feature_json(distance)).join(
-        District, District.code == Place.district_code
+@cache
+def _feature_sql() -> ColumnElement:
+    """``feature_json()`` compiled once into SQL text (it has no parameters of its own).
+
+    Building and keying its thirty-odd properties cost more Python time than the rest of a
+    request; as text the statement's cache key only hashes it. Compiled inside a select of
+    places, so that the opening hours stay correlated to the row.
+    """
+    stmt = select(feature_json().label("feature")).join_from(
+        Place, District, District.code == Place.district_code
     )
+    sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    column, found, _ = sql.removeprefix("SELECT ").rpartition(" AS feature \nFROM places JOIN")
+    if not found:
+        raise RuntimeError("the Feature's SQL did not compile as expected")
+    return literal_column(column, Text)
+
+
+def feature_rows(places: Select, distance=None) -> Select:
+    """Turn a ``select(Place)…`` into a select of Feature JSON text, keeping filters and order.
+
+    ``places`` must read the table as ``places`` (not an alias), as ``select(Place)`` does.
+    """
+    feature = _feature_sql() if distance is None else feature_json(distance)
+    # The Feature as text names no table: keep the FROM of the columns it replaces.
+    columns = places.with_only_columns(feature.label("feature"), maintain_column_froms=True)
+    return columns.join(District, District.code == Place.district_code)
+
+
+def feature_page(page: Select, last: int, distance=None) -> Select:
+    """One row for a page of places: its Features as JSON text, comma-separated and in order,
+    and how many places ``page`` found.
+
+    ``page`` selects ids and positions (``page_of_places``); Features are built for positions
+    up to ``last`` only, so a page may ask for one place more to learn whether another follows.
+    PostgreSQL joins the page, so Python never holds a Feature of its own.
+    """
+    chosen = page.subquery("chosen")
+    rows = (
+        feature_rows(select(Place).join(chosen, Place.id == chosen.c.id), distance)
+        .add_columns(chosen.c.position)
+        .subquery("rows")
+    )
+    in_order = aggregate_order_by(literal_column("','"), rows.c.position)
+    features = func.string_agg(rows.c.feature, in_order).filter(rows.c.position <= last)
+    return select(func.coalesce(features, ""), func.count())
 
 
 def district_feature_json():

@@ -171,10 +171,10 @@ def district_items():
         districts.with_only_columns(func.count(District.code)).order_by(None)
     )
     links = [
-        *paging_links(matched, len(features), limit, offset),
+        *paging_links(offset + len(features) < matched, limit, offset),
         link(_url("api.district_collection"), "collection", JSON),
     ]
-    return cacheable(feature_page(features, matched, links), None)
+    return cacheable(feature_page(",".join(features), len(features), matched, links), None)
 
 
 @bp.get("/collections/districts/items/<string(length=6):code>")

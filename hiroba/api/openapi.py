@@ -104,9 +104,10 @@ OPERATIONS = [
         _json("collection")),
     Operation("/collections/places/items", "getPlaces", "Places", _l("Search published places"),
         _l("A page of published places matching every filter given (GeoJSON, lon/lat), with "
-           "`numberMatched`, `numberReturned` and `next`/`prev` links; or, with `f=geojson` or "
-           "`f=csv`, every match as one file. Places published approximately are shown at "
-           "their public point, never their true one, and without a street address."),
+           "`numberReturned` and `next`/`prev` links, and `numberMatched` on the page that "
+           "holds the last match; or, with `f=geojson` or `f=csv`, every match as one file. "
+           "Places published approximately are shown at their public point, never their true "
+           "one, and without a street address."),
         tuple(f"places-{p.name}" for p in PARAMETERS), _l("The places found."),
         {GEOJSON: {"schema": ref("placeFeatureCollection")}, CSV: {"schema": STRING}}),
     Operation("/collections/places/items/{featureId}", "getPlace", "Places",

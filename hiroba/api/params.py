@@ -153,7 +153,11 @@ PARAMETERS = [
     ),
     Param(
         "sortby",
-        _l("Sort order: comma-separated fields, each optionally prefixed with `+` or `-`."),
+        _l(
+            "Sort order: comma-separated fields, each optionally prefixed with `+` or `-`. "
+            "Without it: nearest first with `near`, nearest the centre of the box with "
+            "`bbox`, otherwise by reading (kana)."
+        ),
         _list_schema(pattern=r"^[+-]?(" + "|".join(SORT_FIELDS) + ")$"),
         explode=False,
     ),
@@ -335,8 +339,13 @@ def _sortby(raw: str | None, near: tuple[float, float] | None) -> tuple[tuple[st
 
 
 def parse_items_request(args: MultiDict, default_limit: int, max_limit: int, fmt: str,
-                        now: Callable[[], datetime]) -> ItemsRequest:  # fmt: skip
-    """The search and paging asked for; exports (csv, geojson) page only if asked to."""
+                        now: Callable[[], datetime],
+                        centre_first: bool = False) -> ItemsRequest:  # fmt: skip
+    """The search and paging asked for; exports (csv, geojson) page only if asked to.
+
+    ``centre_first``: a box's places nearest its centre first, unless sortby or near says
+    otherwise (the API's order; lists beside a map keep the order by reading).
+    """
     reject_unknown(args, NAMES)
     near, radius = _near(args)
     search = PlaceSearch(
@@ -358,6 +367,7 @@ def parse_items_request(args: MultiDict, default_limit: int, max_limit: int, fmt
         near=near,
         radius_m=radius,
         sortby=_sortby(args.get("sortby"), near),
+        centre_first=centre_first,
     )
     paged = fmt == "json"
     return ItemsRequest(

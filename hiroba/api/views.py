@@ -19,6 +19,7 @@ from flask import Blueprint, Response, current_app, request, stream_with_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from hiroba.api.features import feature_page as feature_page_query
 from hiroba.api.features import feature_rows
 from hiroba.api.params import (
     FORMATS,
@@ -33,7 +34,7 @@ from hiroba.extensions import csrf, db
 from hiroba.opendata.export import csv_lines
 from hiroba.places.models import Place
 from hiroba.places.queries import approved_places
-from hiroba.places.search import count_places, distance_m, search_places
+from hiroba.places.search import count_places, distance_m, page_of_places, search_places
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # read-only, cookie-free API; nothing here changes state
@@ -92,22 +93,28 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, _external=True, **(request.view_args or {}), **values)
 
 
-def paging_links(matched: int, returned: int, limit: int, offset: int) -> list[dict]:
-    """``self``, and ``next``/``prev`` where there is such a page."""
+def paging_links(more: bool, limit: int, offset: int) -> list[dict]:
+    """``self``, and ``next``/``prev`` where there is such a page (``more``: one follows)."""
     links = [link(url_with(), "self")]
-    if offset + returned < matched:
+    if more:
         links.append(link(url_with(offset=offset + limit), "next"))
     if offset > 0:
         links.append(link(url_with(offset=max(0, offset - limit)), "prev"))
     return links
 
 
-def feature_page(features: list[str], matched: int, links: list[dict]) -> Response:
-    """A page of Features (JSON text each) as an OGC FeatureCollection."""
-    head = {"type": "FeatureCollection", "numberMatched": matched,
-            "numberReturned": len(features), "links": links}  # fmt: skip
+def feature_page(features: str, returned: int, matched: int | None, links: list[dict]) -> Response:
+    """A page of Features (JSON text, comma-separated) as an OGC FeatureCollection.
+
+    ``matched`` is None where counting would cost more than the page: OGC API – Features
+    allows leaving numberMatched out, and the ``next`` link tells that more follow.
+    """
+    head = {"type": "FeatureCollection"}
+    if matched is not None:
+        head["numberMatched"] = matched
+    head.update(numberReturned=returned, links=links)
     # The features arrive as JSON text from PostgreSQL; splice them in rather than re-parse.
-    rest = ',"features":[' + ",".join(features) + "]}"
+    rest = ',"features":[' + features + "]}"
     unstamped = json.dumps(head, ensure_ascii=False)[:-1] + rest
     head["timeStamp"] = datetime.now(UTC).isoformat(timespec="seconds")
     response = Response(json.dumps(head, ensure_ascii=False)[:-1] + rest, mimetype=GEOJSON)
@@ -130,9 +137,13 @@ def json_response(body: dict, media_type: str = JSON) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), mimetype=media_type)
 
 
+def last_change():
+    """SQL: when any place last changed (a change of status too), Last-Modified of searches."""
+    return select(func.max(Place.updated_at)).scalar_subquery()
+
+
 def last_modified() -> datetime | None:
-    """When any place last changed (a change of status too): Last-Modified of every search."""
-    return db.session.scalar(select(func.max(Place.updated_at)))
+    return db.session.scalar(select(last_change()))
 
 
 def cacheable(response: Response, modified: datetime | None) -> Response:
@@ -144,9 +155,9 @@ def cacheable(response: Response, modified: datetime | None) -> Response:
     return response.make_conditional(request)
 
 
-def _place_page_links(matched: int, returned: int, limit: int, offset: int) -> list[dict]:
+def _place_page_links(more: bool, limit: int, offset: int) -> list[dict]:
     return [
-        *paging_links(matched, returned, limit, offset),
+        *paging_links(more, limit, offset),
         link(url_with(f="geojson", limit=None, offset=None), "alternate", GEOJSON,
              str(_l("Every match as a GeoJSON file"))),
         link(url_with(f="csv", limit=None, offset=None), "alternate", CSV,
@@ -156,11 +167,21 @@ def _place_page_links(matched: int, returned: int, limit: int, offset: int) -> l
 
 
 def _page(query: ItemsRequest) -> Response:
-    places = search_places(query.search).limit(query.limit).offset(query.offset)
-    features = db.session.scalars(feature_rows(places, distance_m(query.search))).all()
-    matched = db.session.scalar(count_places(query.search))
-    links = _place_page_links(matched, len(features), query.limit, query.offset)
-    return cacheable(feature_page(features, matched, links), last_modified())
+    """One statement builds the page: its Features, whether more follow, and Last-Modified.
+
+    One place more than the page is asked for: numberMatched is given when the page holds the
+    last match (then it is exact and free), or counted when the page starts past the last.
+    """
+    limit, offset = query.limit, query.offset
+    page = page_of_places(query.search, limit + 1, offset)
+    stmt = feature_page_query(page, offset + limit, distance_m(query.search))
+    features, found, modified = db.session.execute(stmt.add_columns(last_change())).one()
+    more = found > limit
+    matched = None if more else offset + found
+    if found == 0 and offset > 0:  # fewer matches than skipped: at most offset to count
+        matched = db.session.scalar(count_places(query.search))
+    links = _place_page_links(more, limit, offset)
+    return cacheable(feature_page(features, min(found, limit), matched, links), modified)
 
 
 def _paged(query: ItemsRequest):
@@ -196,6 +217,7 @@ def place_items():
         current_app.config["API_MAX_LIMIT"],
         fmt,
         now=lambda: datetime.now(UTC),
+        centre_first=True,
     )
     if fmt == "csv":
         response = _download(csv_lines(_paged(query)), f"{CSV}; charset=utf-8", "hiroba-places.csv")
@@ -212,11 +234,13 @@ def place_item(place_id: int):
     """One published place as a GeoJSON Feature."""
     reject_unknown(request.args, {"f"})
     requested_format(("json", "geojson"))
-    place = db.session.scalar(approved_places().where(Place.id == place_id))
-    if place is None:
+    found = db.session.execute(
+        feature_rows(approved_places().where(Place.id == place_id)).add_columns(Place.updated_at)
+    ).one_or_none()
+    if found is None:
         raise NotFound(_l("There is no published place with this id."))
-    feature = db.session.scalar(feature_rows(approved_places().where(Place.id == place_id)))
-    return cacheable(feature_response(feature, "api.place_collection"), place.updated_at)
+    feature, updated_at = found
+    return cacheable(feature_response(feature, "api.place_collection"), updated_at)
 
 
 # The blueprint's other routes live beside this module and register on ``bp`` when imported.

@@ -10,7 +10,8 @@ migration), so that no code path — form, API, import, bulk load — can forget
   redrawn only when the place moves to another cell, so repeated samples never average back to a
   home;
 - ``search_text``: name, kana, English name, description and (exact places only) address, NFKC
-  normalised with katakana folded to hiragana, for trigram search.
+  normalised with katakana folded to hiragana, searched through an index of its characters
+  and character pairs (``hiroba_grams``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ from hiroba.places.vocabulary import (
     Sector,
 )
 
+PUBLISHED = text("status = 'approved'")  # the rows the public searches read
+
 
 def derived():
     """A column the ``places_derive`` trigger writes on every insert and update."""
@@ -70,20 +73,43 @@ class Place(db.Model):
         vocabulary_array_check("amenities", Amenity),
         vocabulary_array_check("accessibility", Accessibility),
         vocabulary_array_check("conditions", Condition),
-        Index(
-            "ix_places_search_text_trgm",
-            "search_text",
-            postgresql_using="gin",
-            postgresql_ops={"search_text": "gin_trgm_ops"},
-        ),
         Index("ix_places_amenities", "amenities", postgresql_using="gin"),
         Index("ix_places_accessibility", "accessibility", postgresql_using="gin"),
         Index("ix_places_conditions", "conditions", postgresql_using="gin"),
+        # The public searches read published places only: their indexes hold nothing else
+        # (migration 0008 says what each is for).
+        Index(
+            "ix_places_search_grams",
+            text("hiroba_grams(search_text)"),
+            postgresql_using="gin",
+            postgresql_where=PUBLISHED,
+        ),
+        Index(
+            "ix_places_published_location",
+            "public_location",
+            postgresql_using="gist",
+            postgresql_where=PUBLISHED,
+        ),
         # Distances and radius filters are measured on the sphere, on the public point.
         Index(
-            "ix_places_public_geography",
+            "ix_places_published_geography",
             text("(public_location::geography)"),
             postgresql_using="gist",
+            postgresql_where=PUBLISHED,
+        ),
+        Index(
+            "ix_places_published_reading",
+            text("(COALESCE(name_kana, name))"),
+            "name",
+            "id",
+            postgresql_where=PUBLISHED,
+        ),
+        Index("ix_places_published_capacity", "capacity", "id", postgresql_where=PUBLISHED),
+        Index(
+            "ix_places_published_capacity_desc",
+            text("capacity DESC NULLS LAST"),
+            "id",
+            postgresql_where=PUBLISHED,
         ),
         # A place imported from an open-data file is known by (municipality code, ID).
         Index(

@@ -7,12 +7,13 @@ cell. Text search runs on ``search_text``, which holds no address for approximat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from geoalchemy2 import Geography
-from sqlalchemy import ColumnElement, Select, and_, cast, exists, func
+from sqlalchemy import ColumnElement, Float, Select, and_, cast, exists, func, select
 
 from hiroba.places.models import OpeningPeriod, Place
 from hiroba.places.queries import approved_places
@@ -38,6 +39,9 @@ class PlaceSearch:
     near: tuple[float, float] | None = None  # lon, lat
     radius_m: float | None = None  # with near
     sortby: tuple[tuple[str, bool], ...] = ()  # (field, descending)
+    # Without sortby or near: a box's places nearest its centre first (an index walk however
+    # many the box holds) instead of by reading (a sort of every place in the box).
+    centre_first: bool = False
 
 
 FEES = {"free", "paid"}
@@ -47,18 +51,29 @@ def _point(lon: float, lat: float):
     return cast(func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326), Geography)
 
 
+def _public_geography():
+    """The public point as geography, spelt as its index is (``CAST(… AS geography(POINT,
+    4326))`` is another expression: a typmod check on top, which no index matches)."""
+    return func.geography(Place.public_location, type_=Geography)
+
+
 def distance_m(search: PlaceSearch) -> ColumnElement | None:
     """Metres from ``near`` to each place's public point (None without ``near``)."""
     if search.near is None:
         return None
-    return func.ST_Distance(cast(Place.public_location, Geography), _point(*search.near))
+    return func.ST_Distance(_public_geography(), _point(*search.near))
 
 
 def _like_term(term: str) -> ColumnElement:
-    """``search_text`` contains ``term``, folded by the same SQL function as the column."""
+    """``search_text`` contains ``term``, folded by the same SQL function as the column.
+
+    The grams condition only lets an index find the candidates (for a term of any length, see
+    migration 0008); the LIKE decides.
+    """
     folded = func.hiroba_fold(term)
     escaped = func.replace(func.replace(func.replace(folded, "\\", "\\\\"), "%", "\\%"), "_", "\\_")
-    return Place.search_text.like(func.concat("%", escaped, "%"), escape="\\")
+    candidates = func.hiroba_grams(Place.search_text).op("@>")(func.hiroba_query_grams(folded))
+    return and_(candidates, Place.search_text.like(func.concat("%", escaped, "%"), escape="\\"))
 
 
 def _open_at(moment: datetime) -> ColumnElement:
@@ -100,11 +115,7 @@ def _filters(search: PlaceSearch) -> list[ColumnElement]:
     if search.open_at is not None:
         where.append(_open_at(search.open_at))
     if search.near is not None and search.radius_m is not None:
-        where.append(
-            func.ST_DWithin(
-                cast(Place.public_location, Geography), _point(*search.near), search.radius_m
-            )
-        )
+        where.append(func.ST_DWithin(_public_geography(), _point(*search.near), search.radius_m))
     return where
 
 
@@ -114,6 +125,48 @@ SORTABLE = {
     "updated_at": lambda: Place.updated_at,
     "id": lambda: Place.id,
 }
+# Keys that may be NULL: those go last either way. The others sort plainly, so that one B-tree
+# read forwards or backwards serves both directions.
+NULLABLE = {"capacity"}
+
+
+@dataclass(frozen=True)
+class _Nearest:
+    """A nearest-first order: the exact distance it sorts by, the distance a GiST index walks
+    in (the same or close to it), and a filter keeping places no farther than a bound."""
+
+    exact: ColumnElement
+    indexed: ColumnElement
+    within: Callable[[ColumnElement], ColumnElement]
+
+
+def _centre(bbox: tuple[float, float, float, float]):
+    min_lon, min_lat, max_lon, max_lat = bbox
+    return func.ST_SetSRID(
+        func.ST_MakePoint((min_lon + max_lon) / 2, (min_lat + max_lat) / 2), 4326
+    )
+
+
+def _nearest(search: PlaceSearch) -> _Nearest | None:
+    """The nearest-first order the search's first sort key is, if it is one."""
+    first = search.sortby[0] if search.sortby else None
+    if search.near is not None and first in (None, ("distance", False)):
+        point = _point(*search.near)
+        geography = _public_geography()
+        return _Nearest(
+            exact=func.ST_Distance(geography, point),  # on the spheroid
+            indexed=geography.op("<->", return_type=Float)(point),  # on the sphere
+            within=lambda bound: func.ST_DWithin(geography, point, bound + 1),
+        )
+    if search.centre_first and search.bbox and search.near is None and first is None:
+        centre = _centre(search.bbox)
+        planar = Place.public_location.op("<->", return_type=Float)(centre)
+        return _Nearest(
+            exact=planar,
+            indexed=planar,
+            within=lambda bound: func.ST_DWithin(Place.public_location, centre, bound + 1e-9),
+        )
+    return None
 
 
 def _order(search: PlaceSearch) -> list[ColumnElement]:
@@ -121,9 +174,11 @@ def _order(search: PlaceSearch) -> list[ColumnElement]:
     order: list[ColumnElement] = []
     for field, descending in search.sortby:
         column = distance if field == "distance" else SORTABLE[field]()
-        order.append(column.desc().nulls_last() if descending else column.asc().nulls_last())
-    if not search.sortby and distance is not None:
-        order.append(distance)
+        key = column.desc() if descending else column.asc()
+        order.append(key.nulls_last() if field in NULLABLE else key)
+    nearest = None if search.sortby else _nearest(search)
+    if nearest is not None:
+        order.append(nearest.exact)
     if not order:
         order = [SORTABLE["name"](), Place.name]
     return [*order, Place.id]
@@ -136,6 +191,30 @@ def search_places(search: PlaceSearch) -> Select:
     if filters:
         stmt = stmt.where(and_(*filters))
     return stmt.order_by(*_order(search))
+
+
+def page_of_places(search: PlaceSearch, limit: int, offset: int = 0) -> Select:
+    """Ids and positions (counted from the first match) of the ``limit`` places matching
+    ``search`` after the first ``offset``, in the search's order.
+
+    A nearest-first order reads no farther than it must: an index walk (nearest first, or
+    nearly) finds ``offset + limit`` places, and the farthest of them bounds the exact sort.
+    Whatever the walk finds, no place of the page lies beyond that bound, so the page is the
+    same as without it, at a cost that grows with the page instead of with the matches.
+    """
+    stmt = search_places(search)
+    nearest = _nearest(search)
+    if nearest is not None:
+        walked = (
+            stmt.with_only_columns(nearest.exact.label("distance"))
+            .order_by(None)
+            .order_by(nearest.indexed)
+            .limit(offset + limit)
+            .subquery("walked")
+        )
+        stmt = stmt.where(nearest.within(select(func.max(walked.c.distance)).scalar_subquery()))
+    position = func.row_number().over(order_by=_order(search)).label("position")
+    return stmt.with_only_columns(Place.id, position).limit(limit).offset(offset)
 
 
 def first_places(search: PlaceSearch, limit: int, offset: int = 0) -> Select:

@@ -94,8 +94,10 @@
       });
       clusters.addLayers(page.features.map(markerFor));
       map.addLayer(clusters);
-      status.textContent = page.numberMatched > page.numberReturned
-        ? format(data.truncated, { shown: page.numberReturned, total: page.numberMatched })
+      // The API leaves numberMatched out while more pages follow; the page counted the ward.
+      const total = page.numberMatched ?? Number(frame.dataset.total);
+      status.textContent = total > page.numberReturned
+        ? format(data.truncated, { shown: page.numberReturned, total })
         : format(data.shown, { n: page.numberReturned });
       frame.dataset.loaded = String(page.numberReturned);
     } catch (error) {

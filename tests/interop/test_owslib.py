@@ -33,7 +33,7 @@ def test_fetches_items_with_limit_and_bbox(api):
     page = api.collection_items("places", limit=5, bbox=NAKAHARA_BBOX)
     assert page["type"] == "FeatureCollection"
     assert page["numberReturned"] == len(page["features"]) == 5
-    assert page["numberMatched"] > 5
+    assert "numberMatched" not in page  # more than 5 match: the next link says so
     west, south, east, north = NAKAHARA_BBOX
     for feature in page["features"]:
         lon, lat = feature["geometry"]["coordinates"]
