@@ -110,8 +110,10 @@ def view(page) -> tuple[float, float, int]:
 
 
 def api_ids(base: str, **params) -> list[int]:
-    """Ids of the places the search API finds, in its order."""
-    query = urlencode({"limit": 1000, **params})
+    """Ids of the places the search API finds, in the map list's order: by reading, or nearest
+    first with ``near`` (the API alone orders a box nearest its centre by default)."""
+    order = {} if "near" in params or "sortby" in params else {"sortby": "name"}
+    query = urlencode({"limit": 1000, **order, **params})
     with urlopen(f"{base}{ITEMS}?{query}") as response:
         return [feature["id"] for feature in json.load(response)["features"]]
 
