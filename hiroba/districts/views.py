@@ -25,6 +25,7 @@ from hiroba.districts.queries import (
 )
 from hiroba.errors import NotFound
 from hiroba.extensions import db
+from hiroba.maps import printing as print_maps
 from hiroba.places.details import kind_icons, tokyo_now
 from hiroba.places.finder import page_search
 from hiroba.places.models import Place
@@ -113,7 +114,7 @@ def print_map(code: str):
         .limit(PRINT_LIMIT)
     ).all()
     entries = printing.print_entries(found)
-    fmap = maps.print_map(
+    fmap = print_maps.print_map(
         numbered_points=printing.numbered_points(entries),
         wards_geojson=outlines_geojson([district.code]),
         bounds=extent([district.code]),
@@ -125,6 +126,6 @@ def print_map(code: str):
         matched=matched,
         filters=printing.filter_summary(search),
         map=fmap,
-        map_credit=maps.print_credit(),
+        map_credit=print_maps.print_credit(),
         printed_on=tokyo_now().date(),
     )

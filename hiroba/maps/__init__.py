@@ -1,4 +1,5 @@
-"""Server-side maps with folium: base layers, ward outlines and controls. The only folium import.
+"""Server-side maps with folium: base layers, ward outlines and controls. The only package
+that imports folium (the printable ward map is in ``hiroba.maps.printing``).
 
 folium renders a page's map as three parts — a ``<div>``, a script, and asset links — and we
 take the first two only. Assets are our own files under ``static/vendor`` (folium's defaults
@@ -116,7 +117,7 @@ def _base(location: tuple[float, float], zoom: int) -> folium.Map:
     return fmap
 
 
-def _render(fmap: folium.Map, extra_assets: list[dict[str, list[str]]]) -> RenderedMap:
+def render(fmap: folium.Map, extra_assets: list[dict[str, list[str]]]) -> RenderedMap:
     ControlWords().add_to(fmap)
     root = fmap.get_root()
     root.render()  # fills root.html and root.script from every element
@@ -160,7 +161,7 @@ def places_map(
     ``bounds`` ((south, west), (north, east)) frames the map on the registry's wards.
     """
     fmap = _framed_ward_map(center, zoom, wards_geojson, wards_name, bounds)
-    return _render(fmap, [MARKERCLUSTER])
+    return render(fmap, [MARKERCLUSTER])
 
 
 def _framed_ward_map(
@@ -194,7 +195,7 @@ def queue_map(
     No clustering: a ward's queue is short, and each waiting item should stay visible.
     """
     fmap = _framed_ward_map(center, zoom, wards_geojson, wards_name, bounds)
-    return _render(fmap, [])
+    return render(fmap, [])
 
 
 def place_map(
@@ -218,7 +219,7 @@ def place_map(
         folium.Marker(location=geo.latlon(point), alt=_("Location of the place")).add_to(fmap)
     if len(tile_layers()) > 1:
         folium.LayerControl(collapsed=True).add_to(fmap)
-    return _render(fmap, [])
+    return render(fmap, [])
 
 
 def place_editor_map(
@@ -246,7 +247,7 @@ def place_editor_map(
         framing.add_to(fmap)
     ward_outlines(fmap, wards_geojson, wards_name, interactive=False)
     folium.LayerControl(collapsed=True).add_to(fmap)
-    return _render(fmap, [LEAFLET_DRAW])
+    return render(fmap, [LEAFLET_DRAW])
 
 
 PROPOSED_STYLE = {"color": "#1d4ed8", "weight": 3, "dashArray": "6 4", "fillOpacity": 0.1}
@@ -293,7 +294,7 @@ def review_map(
         framing.add_to(fmap)
     if len(tile_layers()) > 1:
         folium.LayerControl(collapsed=True).add_to(fmap)
-    return _render(fmap, [])
+    return render(fmap, [])
 
 
 def ward_map(
@@ -307,63 +308,7 @@ def ward_map(
     """A ward page's map: base layers and the ward's outline, framed on it; the ward's places
     are added by the browser (``static/js/ward-map.js``), clustered where they crowd."""
     fmap = _framed_ward_map(center, zoom, wards_geojson, wards_name, bounds)
-    return _render(fmap, [MARKERCLUSTER])
-
-
-# Nothing moves on paper: a print map has no controls and ignores the mouse and keyboard.
-STILL = {
-    "dragging": False,
-    "scroll_wheel_zoom": False,
-    "double_click_zoom": False,
-    "box_zoom": False,
-    "keyboard": False,
-    "touch_zoom": False,
-    "zoom_snap": 0.25,
-}
-PRINT_MARKER_PX = 22
-
-
-def print_map(
-    *,
-    numbered_points: list[tuple[int, Point]],
-    wards_geojson: dict[str, Any] | None,
-    bounds: tuple[tuple[float, float], tuple[float, float]] | None,
-) -> RenderedMap:
-    """A still map for printing: the first base layer, the ward outline and a numbered marker
-    at each (public) point, numbered as the printed list is.
-
-    Markers carry their number only (digits, from our own counter), so no user text is inlined
-    into the script; names are in the list beside the map.
-    """
-    layer = tile_layers()[0]
-    start = (
-        geo.latlon(numbered_points[0][1]) if numbered_points else current_app.config["MAP_CENTER"]
-    )
-    fmap = folium.Map(location=start, zoom_start=13, tiles=None, zoom_control=False,
-                      control_scale=True, **STILL)  # fmt: skip
-    folium.TileLayer(
-        tiles=layer["url"], attr=layer["attribution"], max_zoom=layer.get("max_zoom", 18)
-    ).add_to(fmap)
-    if bounds:
-        framing = folium.map.FitBounds([list(bounds[0]), list(bounds[1])], padding=(8, 8))
-        framing.options["animate"] = False
-        framing.add_to(fmap)
-    ward_outlines(fmap, wards_geojson, "", interactive=False)
-    half = PRINT_MARKER_PX // 2
-    for number, point in numbered_points:
-        icon = folium.DivIcon(
-            html=f'<span class="print-marker-number">{int(number)}</span>',
-            icon_size=(PRINT_MARKER_PX, PRINT_MARKER_PX),
-            icon_anchor=(half, half),
-            class_name="print-marker",
-        )
-        folium.Marker(location=geo.latlon(point), icon=icon, keyboard=False).add_to(fmap)
-    return _render(fmap, [])
-
-
-def print_credit() -> str:
-    """The print map's base layer credit as plain text (links do nothing on paper)."""
-    return Markup(tile_layers()[0]["attribution"]).striptags()
+    return render(fmap, [MARKERCLUSTER])
 
 
 GAP_STYLE = {
@@ -404,4 +349,4 @@ def coverage_map(
             interactive=False,
         ).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
-    return _render(fmap, [])
+    return render(fmap, [])
