@@ -1,6 +1,7 @@
 """Every model, imported in one place so that mappers and Alembic's metadata see all tables."""
 
 from hiroba.accounts.models import Role, User, staff_districts
+from hiroba.activities.models import Activity
 from hiroba.districts.models import District
 from hiroba.notifications.models import Notification, NotificationKind
 from hiroba.photos.models import PlacePhoto
@@ -9,6 +10,7 @@ from hiroba.review.models import ReviewAction, ReviewEvent
 from hiroba.usage.models import CalendarFeed, PlaceBlock, UsageEvent, UsageRequest, UsageStatus
 
 __all__ = [
+    "Activity",
     "CalendarFeed",
     "District",
     "Notification",

@@ -164,6 +164,20 @@ def can_manage_usage_calendar(user: Any, place: Place) -> bool:
     return is_coordinator_of(user, place)
 
 
+# --- activities at places (サロン, 子ども食堂…) ----------------------------------------------------
+
+
+def can_manage_activities(user: Any, place: Place) -> bool:
+    """Add, change and remove a place's activities: its owner and its ward's staff (admins:
+    every ward), while the place is published — only published places show activities."""
+    return place.status == PlaceStatus.APPROVED and is_coordinator_of(user, place)
+
+
+def can_view_activities(user: Any, place: Place) -> bool:
+    """Activities are public exactly when their place is published."""
+    return place.status == PlaceStatus.APPROVED
+
+
 PREDICATES = {
     "is_admin": is_admin,
     "is_staff_of": is_staff_of,
@@ -187,4 +201,6 @@ PREDICATES = {
     "can_change_usage": can_change_usage,
     "can_see_usage_contacts": can_see_usage_contacts,
     "can_manage_usage_calendar": can_manage_usage_calendar,
+    "can_manage_activities": can_manage_activities,
+    "can_view_activities": can_view_activities,
 }

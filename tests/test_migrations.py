@@ -34,6 +34,7 @@ HIROBA_TABLES = {
     "usage_events",
     "place_blocks",
     "calendar_feeds",
+    "activities",
 }
 # Our own functions (first migration): the derive trigger, search folding, the ½ mesh, …
 OUR_FUNCTIONS = """
