@@ -25,6 +25,7 @@ HIROBA_TABLES = {
     "users",
     "staff_districts",
     "places",
+    "place_features",
     "opening_hours",
     "review_events",
     "place_revisions",
@@ -40,6 +41,7 @@ HIROBA_TABLES = {
 OUR_FUNCTIONS = """
     SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE n.nspname = 'public' AND (p.proname LIKE 'hiroba\\_%'
+        OR p.proname LIKE 'place\\_features\\_%'
         OR p.proname IN ('places_derive', 'review_events_append_only',
                           'usage_events_append_only'))
 """

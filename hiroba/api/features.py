@@ -1,173 +1,65 @@
-"""The public GeoJSON Feature of a place, built by PostgreSQL as JSON text.
+"""The public GeoJSON Feature of a place, kept ready by PostgreSQL as JSON text.
 
-One serializer for every public output of places (API items, the map layer): the database
-assembles each Feature and Python only joins them, so a page of a thousand places never
-becomes a thousand Python objects. Approximate places expose their public point only — no
-street address and no outline.
+One serializer for every public output of places (API items, the map layer):
+``hiroba_place_feature(places)`` in the database (migration 0012) defines what the public may
+see of a place, and triggers keep each place's Feature in ``place_features``. Approximate
+places expose their public point only — no street address and no outline. Python only joins
+Features, so a page of a thousand places never becomes a thousand Python objects.
 """
 
 from __future__ import annotations
 
-from functools import cache
-
-from sqlalchemy import ColumnElement, Select, Text, case, func, literal_column, select, text
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import ColumnElement, Select, Text, func, literal_column, select
 from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
 
 from hiroba.districts.models import District
-from hiroba.places.models import OpeningPeriod, Place
-from hiroba.places.vocabulary import LocationPrecision
+from hiroba.places.models import Place, PlaceFeature
 
 COORDINATE_DECIMALS = 6  # about 10 cm
-
-
-def _hhmm(minutes):
-    return func.to_char(func.make_interval(0, 0, 0, 0, 0, minutes), "HH24:MI")
-
-
-def _opening_hours():
-    period = func.json_build_object(
-        "weekday",
-        OpeningPeriod.weekday,
-        "opens",
-        _hhmm(OpeningPeriod.opens_minute),
-        "closes",
-        _hhmm(OpeningPeriod.closes_minute),
-    )
-    ordered = aggregate_order_by(period, OpeningPeriod.weekday, OpeningPeriod.opens_minute)
-    return (
-        select(func.coalesce(func.json_agg(ordered), text("'[]'::json")))
-        .where(OpeningPeriod.place_id == Place.id)
-        .scalar_subquery()
-    )
 
 
 def _geojson(geometry):
     return func.ST_AsGeoJSON(geometry, COORDINATE_DECIMALS).cast(JSON)
 
 
-def feature_json(distance=None):
-    """SQL expression: the public Feature of the current ``places`` row, as JSON text.
+def with_distance(feature: ColumnElement, distance: ColumnElement | None) -> ColumnElement:
+    """The Feature with ``distance_m`` (metres, rounded) appended to its properties.
 
-    ``distance`` (metres, from the public point) is added to the properties when given.
+    A stored Feature ends with the closing braces of its properties and of itself, so the
+    distance goes in as text before them: the rest is never parsed again.
     """
-    exact = Place.location_precision == LocationPrecision.EXACT
-    extra = [] if distance is None else ["distance_m", func.round(distance)]
-    properties = func.json_build_object(
-        "name",
-        Place.name,
-        "name_kana",
-        Place.name_kana,
-        "name_en",
-        Place.name_en,
-        "kind",
-        Place.kind,
-        "sector",
-        Place.sector,
-        "description",
-        Place.description,
-        "address",
-        case((exact, Place.address)),
-        "district",
-        Place.district_code,
-        "district_name",
-        District.name_ja,
-        "district_name_en",
-        District.name_en,
-        "location_precision",
-        Place.location_precision,
-        "footprint",
-        case((exact, _geojson(Place.footprint))),
-        "capacity",
-        Place.capacity,
-        "floor_area_m2",
-        Place.floor_area_m2,
-        "amenities",
-        Place.amenities,
-        "accessibility",
-        Place.accessibility,
-        "conditions",
-        Place.conditions,
-        "fee",
-        Place.fee,
-        "fee_details",
-        Place.fee_details,
-        "who_may_use",
-        Place.who_may_use,
-        "opening_hours",
-        _opening_hours(),
-        "hours_note",
-        Place.hours_note,
-        "contact_phone",
-        Place.contact_phone,
-        "contact_email",
-        Place.contact_email,
-        "website_url",
-        Place.website_url,
-        "last_confirmed_at",
-        Place.last_confirmed_at,
-        "updated_at",
-        Place.updated_at,
-        *extra,
-    )
-    return func.json_build_object(
-        "type",
-        "Feature",
-        "id",
-        Place.id,
-        "geometry",
-        _geojson(Place.public_location),
-        "properties",
-        properties,
-    ).cast(Text)
-
-
-@cache
-def _feature_sql() -> ColumnElement:
-    """``feature_json()`` compiled once into SQL text (it has no parameters of its own).
-
-    Building and keying its thirty-odd properties cost more Python time than the rest of a
-    request; as text the statement's cache key only hashes it. Compiled inside a select of
-    places, so that the opening hours stay correlated to the row.
-    """
-    stmt = select(feature_json().label("feature")).join_from(
-        Place, District, District.code == Place.district_code
-    )
-    sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
-    column, found, _ = sql.removeprefix("SELECT ").rpartition(" AS feature \nFROM places JOIN")
-    if not found:
-        raise RuntimeError("the Feature's SQL did not compile as expected")
-    return literal_column(column, Text)
+    if distance is None:
+        return feature
+    rounded = func.round(distance).cast(Text)
+    return func.left(feature, -2).concat(', "distance_m" : ').concat(rounded).concat("}}")
 
 
 def feature_rows(places: Select, distance=None) -> Select:
     """Turn a ``select(Place)…`` into a select of Feature JSON text, keeping filters and order.
 
-    ``places`` must read the table as ``places`` (not an alias), as ``select(Place)`` does.
+    ``distance`` (metres, from the public point) is added to the properties when given.
     """
-    feature = _feature_sql() if distance is None else feature_json(distance)
-    # The Feature as text names no table: keep the FROM of the columns it replaces.
+    feature = with_distance(PlaceFeature.feature, distance)
     columns = places.with_only_columns(feature.label("feature"), maintain_column_froms=True)
-    return columns.join(District, District.code == Place.district_code)
+    return columns.join(PlaceFeature, PlaceFeature.place_id == Place.id)
 
 
-def feature_page(page: Select, last: int, distance=None) -> Select:
+def feature_page(page: Select, last: int) -> Select:
     """One row for a page of places: its Features as JSON text, comma-separated and in order,
     and how many places ``page`` found.
 
-    ``page`` selects ids and positions (``page_of_places``); Features are built for positions
-    up to ``last`` only, so a page may ask for one place more to learn whether another follows.
-    PostgreSQL joins the page, so Python never holds a Feature of its own.
+    ``page`` selects ids and positions, and distances for a search near a point
+    (``page_of_places``); Features are joined for positions up to ``last`` only, so a page may
+    ask for one place more to learn whether another follows.
     """
     chosen = page.subquery("chosen")
-    rows = (
-        feature_rows(select(Place).join(chosen, Place.id == chosen.c.id), distance)
-        .add_columns(chosen.c.position)
-        .subquery("rows")
+    distance = chosen.c.distance if "distance" in chosen.c else None
+    feature = with_distance(PlaceFeature.feature, distance)
+    in_order = aggregate_order_by(literal_column("','"), chosen.c.position)
+    features = func.string_agg(feature, in_order).filter(chosen.c.position <= last)
+    return select(func.coalesce(features, ""), func.count()).select_from(
+        chosen.join(PlaceFeature, PlaceFeature.place_id == chosen.c.id)
     )
-    in_order = aggregate_order_by(literal_column("','"), rows.c.position)
-    features = func.string_agg(rows.c.feature, in_order).filter(rows.c.position <= last)
-    return select(func.coalesce(features, ""), func.count())
 
 
 def district_feature_json():

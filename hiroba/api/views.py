@@ -174,7 +174,7 @@ def _page(query: ItemsRequest) -> Response:
     """
     limit, offset = query.limit, query.offset
     page = page_of_places(query.search, limit + 1, offset)
-    stmt = feature_page_query(page, offset + limit, distance_m(query.search))
+    stmt = feature_page_query(page, offset + limit)
     features, found, modified = db.session.execute(stmt.add_columns(last_change())).one()
     more = found > limit
     matched = None if more else offset + found

@@ -205,6 +205,23 @@ class Place(db.Model):
         return f"<Place {self.id} {self.status}>"
 
 
+class PlaceFeature(db.Model):
+    """A place's public GeoJSON Feature as JSON text, kept ready by the database.
+
+    Written only by triggers on places, opening hours and district names (migration 0012),
+    from ``hiroba_place_feature(places)``, the one definition of what the public may see of a
+    place: never written by Python. Pages of the API and of the map join these instead of
+    building Features while the reader waits.
+    """
+
+    __tablename__ = "place_features"
+
+    place_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("places.id", ondelete="CASCADE"), primary_key=True
+    )
+    feature: Mapped[str] = mapped_column(Text)
+
+
 class OpeningPeriod(db.Model):
     """One opening period on one weekday, in minutes since local midnight (Asia/Tokyo).
 

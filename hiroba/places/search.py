@@ -195,7 +195,8 @@ def search_places(search: PlaceSearch) -> Select:
 
 def page_of_places(search: PlaceSearch, limit: int, offset: int = 0) -> Select:
     """Ids and positions (counted from the first match) of the ``limit`` places matching
-    ``search`` after the first ``offset``, in the search's order.
+    ``search`` after the first ``offset``, in the search's order; with ``near``, their
+    distances too (``distance``, metres).
 
     A nearest-first order reads no farther than it must: an index walk (nearest first, or
     nearly) finds ``offset + limit`` places, and the farthest of them bounds the exact sort.
@@ -214,7 +215,10 @@ def page_of_places(search: PlaceSearch, limit: int, offset: int = 0) -> Select:
         )
         stmt = stmt.where(nearest.within(select(func.max(walked.c.distance)).scalar_subquery()))
     position = func.row_number().over(order_by=_order(search)).label("position")
-    return stmt.with_only_columns(Place.id, position).limit(limit).offset(offset)
+    columns = [Place.id, position]
+    if search.near is not None:
+        columns.append(distance_m(search).label("distance"))
+    return stmt.with_only_columns(*columns).limit(limit).offset(offset)
 
 
 def first_places(search: PlaceSearch, limit: int, offset: int = 0) -> Select:

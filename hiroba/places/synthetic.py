@@ -39,6 +39,10 @@ TOWNS = (
 )  # fmt: skip
 
 
+# Tables whose "after insert" trigger refreshes place_features (migration 0012).
+FEATURE_TRIGGER_TABLES = ("places", "opening_hours")
+
+
 def _owner() -> User:
     owner = find_user_by_email(OWNER_EMAIL)
     if owner is None:
@@ -54,6 +58,9 @@ def generate(count: int, seed: float = 0.42) -> int:
     """Insert ``count`` synthetic places (90 % approved); returns how many were written."""
     owner = _owner()
     db.session.execute(text("SELECT setseed(:seed)"), {"seed": seed})
+    # Features are built once at the end, not once for the places and again for their hours.
+    for table in FEATURE_TRIGGER_TABLES:
+        db.session.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER place_features_after_insert"))
     kinds = list(NAME_PARTS)
     suffixes = [list(NAME_PARTS[k]) for k in kinds]
     db.session.execute(
@@ -118,6 +125,12 @@ def generate(count: int, seed: float = 0.42) -> int:
         WHERE p.owner_id = :owner AND (d <= 5 OR p.id % 3 = 0)
           AND NOT EXISTS (SELECT 1 FROM opening_hours h WHERE h.place_id = p.id)
         """),
+        {"owner": owner.id},
+    )
+    for table in FEATURE_TRIGGER_TABLES:
+        db.session.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER place_features_after_insert"))
+    db.session.execute(
+        text("SELECT place_features_refresh(ARRAY(SELECT id FROM places WHERE owner_id = :owner))"),
         {"owner": owner.id},
     )
     return count
