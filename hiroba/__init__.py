@@ -65,6 +65,7 @@ def register_blueprints(app: Flask) -> None:
     from hiroba.coverage.views import bp as coverage_bp
     from hiroba.districts.views import bp as districts_bp
     from hiroba.freshness.views import bp as freshness_bp
+    from hiroba.needs.views import bp as needs_bp
     from hiroba.notifications.views import bp as notifications_bp
     from hiroba.places.owner_views import bp as owner_bp
     from hiroba.places.views import bp as places_bp
@@ -81,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp, url_prefix="/api")
     app.register_blueprint(usage_feeds_bp)
     app.register_blueprint(freshness_bp)
+    app.register_blueprint(needs_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -105,6 +105,20 @@ def close_expired_requests_command() -> None:
     click.echo(f"sent: {deliver()}")
 
 
+@click.command("expire-needs")
+@with_appcontext
+def expire_needs_command() -> None:
+    """Close searches for a place whose time ran out, and tell their posters (safe to run from
+    cron, e.g. daily; a search expires once)."""
+    from hiroba.needs.services import expire_needs
+    from hiroba.notifications.services import deliver
+
+    expired = expire_needs()
+    db.session.commit()
+    click.echo(f"expired: {expired}")
+    click.echo(f"sent: {deliver()}")
+
+
 @click.command("freshness")
 @with_appcontext
 def freshness_command() -> None:
@@ -241,6 +255,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(send_notifications_command)
     app.cli.add_command(close_expired_requests_command)
     app.cli.add_command(freshness_command)
+    app.cli.add_command(expire_needs_command)
     app.cli.add_command(synth_places_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(import_places_command)

@@ -3,6 +3,7 @@
 from hiroba.accounts.models import Role, User, staff_districts
 from hiroba.activities.models import Activity
 from hiroba.districts.models import District
+from hiroba.needs.models import Need, NeedEvent
 from hiroba.notifications.models import Notification, NotificationKind
 from hiroba.photos.models import PlacePhoto
 from hiroba.places.models import OpeningPeriod, Place, PlaceRevision, PlaceStatus, RevisionStatus
@@ -13,6 +14,8 @@ __all__ = [
     "Activity",
     "CalendarFeed",
     "District",
+    "Need",
+    "NeedEvent",
     "Notification",
     "NotificationKind",
     "OpeningPeriod",

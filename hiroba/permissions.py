@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from hiroba.accounts.models import Role
+from hiroba.needs.models import NeedStatus
 from hiroba.places.models import Place, PlaceStatus
 from hiroba.review.workflow import Party, parties_for
 from hiroba.usage.models import UsageStatus
@@ -120,6 +121,39 @@ def can_transition_place(user: Any, place: Place, to_status: PlaceStatus) -> boo
     )
 
 
+# --- looking for a place (場所を探しています) -----------------------------------------------------
+
+
+def can_post_need(user: Any) -> bool:
+    """Anyone logged in may say what place they are looking for."""
+    return _authenticated(user)
+
+
+def is_need_poster(user: Any, need: Any) -> bool:
+    return _authenticated(user) and need.poster_id == user.id
+
+
+def can_view_need(user: Any, need: Any) -> bool:
+    """A need (its point is the poster's data): its poster, and staff of the ward its area
+    falls in (admins: every ward). Other residents never see needs."""
+    return is_need_poster(user, need) or is_staff_of(user, need.district_code)
+
+
+def can_close_need(user: Any, need: Any, to_status: Any) -> bool:
+    """Solved: the poster, or the ward's staff who helped; withdrawn: the poster only."""
+    if need.status != NeedStatus.OPEN:
+        return False
+    if to_status == NeedStatus.SOLVED:
+        return can_view_need(user, need)
+    return to_status == NeedStatus.WITHDRAWN and is_need_poster(user, need)
+
+
+def can_coordinate_need(user: Any, need: Any) -> bool:
+    """Suggest a place to the poster, or tell an owner about the need: the ward's staff,
+    while the need is open."""
+    return need.status == NeedStatus.OPEN and is_staff_of(user, need.district_code)
+
+
 # --- usage requests (利用相談) ----------------------------------------------------------------
 
 
@@ -195,6 +229,10 @@ PREDICATES = {
     "can_view_history": can_view_history,
     "can_decide_revision": can_decide_revision,
     "can_view_photo": can_view_photo,
+    "can_post_need": can_post_need,
+    "can_view_need": can_view_need,
+    "can_close_need": can_close_need,
+    "can_coordinate_need": can_coordinate_need,
     "is_coordinator_of": is_coordinator_of,
     "can_ask_to_use": can_ask_to_use,
     "can_view_usage_request": can_view_usage_request,

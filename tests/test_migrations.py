@@ -36,13 +36,15 @@ HIROBA_TABLES = {
     "place_blocks",
     "calendar_feeds",
     "activities",
+    "needs",
+    "need_events",
 }
 # Our own functions (first migration): the derive trigger, search folding, the ½ mesh, …
 OUR_FUNCTIONS = """
     SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE n.nspname = 'public' AND (p.proname LIKE 'hiroba\\_%'
         OR p.proname LIKE 'place\\_features\\_%'
-        OR p.proname IN ('places_derive', 'review_events_append_only',
+        OR p.proname IN ('places_derive', 'review_events_append_only', 'need_events_append_only',
                           'usage_events_append_only'))
 """
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import gettext as _
@@ -33,6 +34,7 @@ from hiroba.districts.models import District
 from hiroba.districts.queries import DISPLAY_TOLERANCE_DEG, extent, outlines_geojson
 from hiroba.errors import InvalidParameter, NotFound, PermissionDenied
 from hiroba.extensions import db, login_manager
+from hiroba.needs.queries import need_figures
 from hiroba.permissions import can_use_staff_pages, can_view_coverage
 from hiroba.places.finder import CHOICES, filter_args, filter_form
 from hiroba.staff.queries import reviewable_wards, wards_of
@@ -128,7 +130,8 @@ def dashboard(code: str):
     html = render_template(
         "coverage/dashboard.html", district=district, coverage=coverage, error=error,
         breakdowns=ward_breakdowns(district.code, _titles()), map=fmap,
-        gap_limit=GAP_LIST_LIMIT, **_page_values(),
+        gap_limit=GAP_LIST_LIMIT, needs=need_figures(district.code, datetime.now(UTC), 365),
+        **_page_values(),
     )  # fmt: skip
     return html, 400 if error else 200
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from hiroba.accounts.models import User
 from hiroba.columns import enum_column
 from hiroba.extensions import db
+from hiroba.needs.models import Need
 from hiroba.places.models import Place
 from hiroba.usage.models import UsageRequest
 
@@ -40,6 +41,12 @@ class NotificationKind(StrEnum):
     # Keeping listings fresh: a reminder to the owner; the listing hidden, to owner and staff.
     FRESHNESS_REMINDER = "freshness_reminder"
     LISTING_HIDDEN = "listing_hidden"
+    # Looking for a place (hiroba.needs): a new need to the ward's staff; a place suggested,
+    # or the need expired, to its poster; staff tell a place's owner about a need.
+    NEED_POSTED = "need_posted"
+    NEED_PLACE_SUGGESTED = "need_place_suggested"
+    NEED_EXPIRED = "need_expired"
+    NEED_OWNER_CONTACTED = "need_owner_contacted"
 
 
 class Notification(db.Model):
@@ -57,6 +64,7 @@ class Notification(db.Model):
     usage_request_id: Mapped[int | None] = mapped_column(
         ForeignKey("usage_requests.id"), index=True
     )
+    need_id: Mapped[int | None] = mapped_column(ForeignKey("needs.id"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -68,3 +76,4 @@ class Notification(db.Model):
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     place: Mapped[Place | None] = relationship()
     usage_request: Mapped[UsageRequest | None] = relationship()
+    need: Mapped[Need | None] = relationship()

@@ -46,6 +46,11 @@ SUBJECTS = {
     NotificationKind.USAGE_CLOSED: _l("Request closed: %(place)s"),
     NotificationKind.FRESHNESS_REMINDER: _l("Is your listing still accurate? %(place)s"),
     NotificationKind.LISTING_HIDDEN: _l("Hidden until confirmed: %(place)s"),
+    # Needs: "place" is the need's title when the notice is about no place.
+    NotificationKind.NEED_POSTED: _l("Someone is looking for a place: %(place)s"),
+    NotificationKind.NEED_PLACE_SUGGESTED: _l("The ward centre suggests a place: %(place)s"),
+    NotificationKind.NEED_EXPIRED: _l("Your search for a place has ended: %(place)s"),
+    NotificationKind.NEED_OWNER_CONTACTED: _l("A group is looking for a place like %(place)s"),
 }
 FOR_STAFF = {NotificationKind.PLACE_SUBMITTED, NotificationKind.REVISION_SUBMITTED}
 # Told to the owner with a link that confirms the listing in one step (hiroba.freshness).
@@ -63,27 +68,32 @@ CONFIRMATION_NEWS = {
 
 def message(notification: Notification) -> str:
     """The one-line text of a notification, in the current language."""
-    name = notification.place.name if notification.place else ""
+    if notification.place:
+        name = notification.place.name
+    else:
+        name = notification.need.title if notification.need else ""
     return str(SUBJECTS[notification.kind] % {"place": name})
 
 
 def _add(
     user_ids: Iterable[int],
     kind: NotificationKind,
-    place: Place,
+    place: Place | None,
     actor: User | None,
     reason: str | None,
     usage_request_id: int | None = None,
+    need_id: int | None = None,
 ) -> list[Notification]:
     actor_id = actor.id if actor else None
     added = [
         Notification(
             user_id=uid,
             kind=kind,
-            place_id=place.id,
+            place_id=place.id if place else None,
             actor_id=actor_id,
             reason=reason,
             usage_request_id=usage_request_id,
+            need_id=need_id,
         )
         for uid in sorted(set(user_ids))
         if uid != actor_id  # nobody is told about their own action
@@ -96,8 +106,13 @@ def _add(
 
 def ward_reviewers(place: Place) -> list[int]:
     """Staff of the place's ward; admins when the ward has no staff yet."""
+    return ward_staff(place.district_code)
+
+
+def ward_staff(code: str) -> list[int]:
+    """Staff of the ward with this code; admins when the ward has no staff yet."""
     staff = db.session.scalars(
-        select(User.id).where(User.role == Role.STAFF, User.wards.any(code=place.district_code))
+        select(User.id).where(User.role == Role.STAFF, User.wards.any(code=code))
     ).all()
     if staff:
         return list(staff)
@@ -125,6 +140,27 @@ def notify_usage(
 ) -> list[Notification]:
     """Tell the people in ``user_ids`` (never the actor) about a step of a usage request."""
     return _add(user_ids, kind, request.place, actor, reason, request.id)
+
+
+def notify_need(
+    need_id: int,
+    kind: NotificationKind,
+    actor: User | None,
+    user_ids: Iterable[int],
+    place: Place | None = None,
+    reason: str | None = None,
+) -> list[Notification]:
+    """Tell the people in ``user_ids`` (never the actor) about a need (hiroba.needs)."""
+    return _add(user_ids, kind, place, actor, reason, need_id=need_id)
+
+
+NEED_PATHS = {
+    NotificationKind.NEED_POSTED: "/me/needs/{need}",  # the poster's and the ward staff's page
+    NotificationKind.NEED_PLACE_SUGGESTED: "/me/needs/{need}",
+    NotificationKind.NEED_EXPIRED: "/me/needs/{need}",
+    # The owner never sees the need itself (it is the poster's): their place is the link.
+    NotificationKind.NEED_OWNER_CONTACTED: "/places/{place}",
+}
 
 
 def unread_count(user: User) -> int:
@@ -157,6 +193,10 @@ def _email_body(notification: Notification) -> str:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     if notification.usage_request_id is not None:
         path = f"/me/requests/{notification.usage_request_id}"
+    elif notification.kind in NEED_PATHS:
+        path = NEED_PATHS[notification.kind].format(
+            need=notification.need_id, place=notification.place_id
+        )
     elif notification.kind in FOR_STAFF:
         path = "/staff/queue"
     else:

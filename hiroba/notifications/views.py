@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
@@ -11,6 +11,7 @@ from hiroba.notifications.models import Notification, NotificationKind
 from hiroba.notifications.services import (
     CONFIRMATION_NEWS,
     FOR_STAFF,
+    NEED_PATHS,
     for_user,
     mark_all_read,
     message,
@@ -42,6 +43,11 @@ def link_for(notification: Notification) -> str | None:
     review page, owners to their place (or to its form, when they are asked for changes)."""
     if notification.usage_request_id is not None:
         return url_for("usage.request_page", request_id=notification.usage_request_id)
+    if notification.kind in NEED_PATHS:
+        path = NEED_PATHS[notification.kind]
+        return request.script_root + path.format(
+            need=notification.need_id, place=notification.place_id
+        )
     if notification.place_id is None:
         return None
     if notification.kind in FOR_STAFF:
