@@ -8,7 +8,11 @@ from datetime import date
 
 from hiroba.activities import describe
 from hiroba.activities.models import Activity
+from hiroba.activities.queries import activities_at
 from hiroba.activities.recurrence import holiday_name, next_occurrences, pattern_dates, skipped
+from hiroba.extensions import db
+from hiroba.permissions import can_view_activities
+from hiroba.places.models import Place
 
 UPCOMING = 4  # dates shown on the place page
 
@@ -45,3 +49,11 @@ def schedule(activity: Activity, today: date, language: str) -> Schedule:
         upcoming=[(day, describe.day_label(day, language)) for day in upcoming],
         skipped=not_met,
     )
+
+
+def for_place_page(place: Place, today: date, language: str) -> list[tuple[Activity, Schedule]]:
+    """A published place's activities with their schedules (none for other places)."""
+    if not can_view_activities(None, place):
+        return []
+    found = db.session.scalars(activities_at(place.id)).all()
+    return [(activity, schedule(activity, today, language)) for activity in found]
