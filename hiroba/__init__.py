@@ -59,6 +59,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from hiroba.accounts.views import bp as accounts_bp
+    from hiroba.activities.api import bp as activities_api_bp
+    from hiroba.activities.views import bp as activities_bp
     from hiroba.admin.views import bp as admin_bp
     from hiroba.api.views import bp as api_bp
     from hiroba.core.views import bp as core_bp
@@ -82,6 +84,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp, url_prefix="/api")
     app.register_blueprint(usage_feeds_bp)
     app.register_blueprint(freshness_bp)
+    app.register_blueprint(activities_bp)
+    app.register_blueprint(activities_api_bp, url_prefix="/api")
     app.register_blueprint(needs_bp)
 
 

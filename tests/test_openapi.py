@@ -140,6 +140,9 @@ OPERATIONS = [
     "/collections/districts",
     "/collections/districts/items",
     "/collections/districts/items/{featureId}",
+    "/collections/activities",
+    "/collections/activities/items",
+    "/collections/activities/items/{featureId}",
     "/openapi.json",
     "/docs",
 ]

@@ -10,6 +10,7 @@ from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
+from hiroba.activities import api as activities_api
 from hiroba.api import docs
 from hiroba.api.features import bbox_of, district_rows
 from hiroba.api.params import MAX_OFFSET, parse_bbox, parse_int, reject_unknown
@@ -136,7 +137,11 @@ def collections():
     metadata_format()
     body = {
         "links": [link(_url("api.collections"), "self", JSON)],
-        "collections": [places_collection(), districts_collection()],
+        "collections": [
+            places_collection(),
+            districts_collection(),
+            activities_api.activities_collection(),
+        ],
     }
     return cacheable(json_response(body), last_modified())
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from hiroba.activities.api_params import PARAMETERS as ACTIVITY_PARAMETERS
+from hiroba.activities.api_schemas import activity_schemas
 from hiroba.api.params import PARAMETERS, Param
 from hiroba.api.schemas import ref, schemas
 from hiroba.database import MAX_ID
@@ -125,6 +127,23 @@ OPERATIONS = [
     Operation("/collections/districts/items/{featureId}", "getDistrict", "Districts",
         _l("One district"), _l("A ward as a GeoJSON Feature."), ("districtCode", "f-json"),
         _l("The district."), {GEOJSON: {"schema": ref("districtFeature")}}, not_found=True),
+    Operation("/collections/activities", "describeActivitiesCollection", "Activities",
+        _l("The activities collection"), COLLECTION_TEXT, ("f-json",), _l("The collection."),
+        _json("collection")),
+    Operation("/collections/activities/items", "getActivities", "Activities",
+        _l("Search activities at places"),
+        _l("A page of regular activities at published places (salons, children's cafeterias, "
+           "exercise classes…), each at its place's public point (never the true point of a "
+           "place published approximately), with its recurrence rule in structured form and in "
+           "words (`schedule`, Japanese and English) and its next meetings. `open_at`, `date` "
+           "and `datetime` expand the rules: cancelled dates and, where the organiser chose it, "
+           "national holidays have no meeting."),
+        tuple(f"activities-{p.name}" for p in ACTIVITY_PARAMETERS), _l("The activities found."),
+        {GEOJSON: {"schema": ref("activityFeatureCollection")}}),
+    Operation("/collections/activities/items/{featureId}", "getActivity", "Activities",
+        _l("One activity"), _l("An activity at a published place as a GeoJSON Feature."),
+        ("activityId", "f-json"), _l("The activity."),
+        {GEOJSON: {"schema": ref("activityFeature")}}, not_found=True),
     Operation("/openapi.json", "getOpenAPI", "Capabilities", _l("This OpenAPI document"),
         _l("The machine-readable description of this API (OpenAPI 3.0)."), ("f-json",),
         _l("The OpenAPI document."), {OPENAPI_JSON: {"schema": {"type": "object"}}}),
@@ -137,6 +156,10 @@ OPERATIONS = [
 def _parameters() -> dict[str, dict[str, Any]]:
     return {
         **{f"places-{p.name}": _query(p) for p in PARAMETERS},
+        **{f"activities-{p.name}": _query(p) for p in ACTIVITY_PARAMETERS},
+        "activityId": {"name": "featureId", "in": "path", "required": True,
+                       "description": str(_l("The activity's id.")),
+                       "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
         "districts-bbox": _query(BY_NAME["bbox"], _l(
             "Only districts whose boundary meets this box: min longitude, min latitude, "
             "max longitude, max latitude (WGS 84, CRS84 axis order).")),
@@ -225,10 +248,15 @@ def document(server_url: str) -> dict[str, Any]:
             "description": str(description),
         },
         "servers": [{"url": server_url}],
-        "tags": [{"name": "Capabilities"}, {"name": "Places"}, {"name": "Districts"}],
+        "tags": [
+            {"name": "Capabilities"},
+            {"name": "Places"},
+            {"name": "Districts"},
+            {"name": "Activities"},
+        ],
         "paths": {operation.path: _path_item(operation) for operation in OPERATIONS},
         "components": {
-            "schemas": schemas(),
+            "schemas": {**schemas(), **activity_schemas()},
             "parameters": _parameters(),
             "responses": _responses(),
             "headers": _headers(),

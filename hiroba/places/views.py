@@ -11,10 +11,12 @@ from shapely.geometry import Point
 from sqlalchemy import select
 
 from hiroba import geo, maps
+from hiroba.activities.schedule import for_place_page
 from hiroba.database import MAX_ID
 from hiroba.districts.queries import all_districts, extent, outlines_geojson
 from hiroba.errors import InvalidParameter, NotFound
 from hiroba.extensions import db
+from hiroba.i18n import current_language
 from hiroba.permissions import can_see_exact_location, can_view_photo, can_view_place
 from hiroba.photos.models import PlacePhoto
 from hiroba.photos.store import path_for
@@ -122,6 +124,7 @@ def place_page_values(place: Place, photos: list[PlacePhoto]) -> dict:
         "week": details.week_rows(place.opening_hours, now),
         "open_now": details.open_status(place.opening_hours, now),
         "availability": coming_days(place, now) if published else None,
+        "activities": for_place_page(place, now.date(), current_language()),
         "kind_icon": details.kind_icon_url(place.kind),
         "summary": details.summary(place),
         "published": published,
