@@ -38,8 +38,10 @@ NAKAHARA_STAFF = ("staff.nakahara@hiroba.example", "hiroba-staff-2026")
 TAKATSU_STAFF = ("staff.takatsu@hiroba.example", "hiroba-staff-2026")
 ADMIN = ("admin@hiroba.example", "hiroba-admin-2026")
 WHO_POINTS = {"anyone": 10, "ward_residents": 7, "registered_groups": 5}
-MATCH = re.compile(r'class="need-match" id="match-(\d+)" data-place-id="\d+" '
-                   r'data-score="(\d+)" data-fits="(yes|ask)"')  # fmt: skip
+MATCH = re.compile(
+    r'class="need-match" id="match-(\d+)" data-place-id="\d+" '
+    r'data-score="(\d+)" data-fits="(yes|ask)"'
+)
 
 
 def saturday_hours(props: dict) -> list[tuple[int, int]]:
@@ -131,8 +133,9 @@ def listed(client, need_id: int) -> list[tuple[str, int, str]]:
     assert response.status_code == 200
     rows = MATCH.findall(response.get_data(as_text=True))
     with client.application.app_context():
-        return [(db.session.get(Place, int(pid)).name, int(score), fits)
-                for pid, score, fits in rows]  # fmt: skip
+        return [
+            (db.session.get(Place, int(pid)).name, int(score), fits) for pid, score, fits in rows
+        ]
 
 
 def test_the_seeds_hold_places_that_satisfy_the_need():
@@ -141,9 +144,7 @@ def test_the_seeds_hold_places_that_satisfy_the_need():
     assert any(stated_fit(f["properties"]) for f in FEATURES if satisfies(f))
 
 
-def test_a_saturday_afternoon_need_lists_exactly_the_places_that_satisfy_it_best_first(
-    app, seeded
-):
+def test_a_saturday_afternoon_need_lists_exactly_the_places_that_satisfy_it_best_first(app, seeded):
     resident = signed_in(app, RESIDENT)
     need_id = post_the_need(resident)
     shown = listed(resident, need_id)
