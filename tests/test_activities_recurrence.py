@@ -214,7 +214,7 @@ def test_times_are_japan_time_all_year_round():
 
 def test_an_end_of_24_00_is_midnight_at_the_end_of_the_day():
     r = rule(weekdays=frozenset({SAT}), start_minute=18 * 60, end_minute=24 * 60)
-    start, end = times_on(r, d("2026-12-05"))
+    _start, end = times_on(r, d("2026-12-05"))
     assert end == datetime(2026, 12, 6, tzinfo=TOKYO)
     assert covers(r, datetime(2026, 12, 5, 23, 59, tzinfo=TOKYO))
     assert not covers(r, datetime(2026, 12, 6, 0, 0, tzinfo=TOKYO))
