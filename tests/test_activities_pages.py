@@ -62,6 +62,7 @@ def test_the_owner_adds_an_activity_and_the_place_page_shows_it_in_both_language
 ):
     owner, _staff, place = case
     logged_in(client, owner)
+    assert f'href="/me/places/{place.id}/activities"' in text_of(client.get("/me/places"))
     response = post_new(client, place, skip_holidays="y")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/me/places/{place.id}/activities")
