@@ -13,6 +13,7 @@ from flask_login import AnonymousUserMixin
 from hiroba import permissions as p
 from hiroba.accounts.models import Role, User
 from hiroba.districts.models import District
+from hiroba.needs.models import Need, NeedStatus
 from hiroba.photos.models import PlacePhoto
 from hiroba.places.models import Place, PlaceRevision, PlaceStatus
 from hiroba.usage.models import UsageRequest, UsageStatus
@@ -218,6 +219,43 @@ def test_can_see_usage_contacts(actor, status):
 @cases(lambda a, s: a in COORDINATORS)
 def test_can_manage_usage_calendar(actor, status, allowed):
     assert p.can_manage_usage_calendar(ACTORS[actor](), place(status)) is allowed
+
+
+# --- looking for a place: the poster is the "owner" actors (same id) ---------------------------
+
+
+def need(status: NeedStatus = NeedStatus.OPEN) -> Need:
+    return Need(poster_id=OWNER_ID, district_code=WARD, status=status)
+
+
+@pytest.mark.parametrize(("actor", "allowed"), [(a, a != "anonymous") for a in ACTORS])
+def test_can_post_need(actor, allowed):
+    assert p.can_post_need(ACTORS[actor]()) is allowed
+
+
+@pytest.mark.parametrize(("actor", "status"), list(product(ACTORS, NeedStatus)))
+def test_can_view_need(actor, status):
+    """Its poster and the ward's staff, whatever its status; other residents and other wards'
+    staff never (the need's point is the poster's data)."""
+    allowed = actor in OWNERS | WARD_STAFF
+    assert p.can_view_need(ACTORS[actor](), need(status)) is allowed
+
+
+@pytest.mark.parametrize(("actor", "old", "new"), list(product(ACTORS, NeedStatus, NeedStatus)))
+def test_can_close_need(actor, old, new):
+    """An open need is solved by its poster or the ward's staff, withdrawn by its poster only."""
+    allowed = old == NeedStatus.OPEN and (
+        (new == NeedStatus.SOLVED and actor in OWNERS | WARD_STAFF)
+        or (new == NeedStatus.WITHDRAWN and actor in OWNERS)
+    )
+    assert p.can_close_need(ACTORS[actor](), need(old), new) is allowed
+
+
+@pytest.mark.parametrize(("actor", "status"), list(product(ACTORS, NeedStatus)))
+def test_can_coordinate_need(actor, status):
+    """Suggesting places and writing to owners: the ward's staff, while the need is open."""
+    allowed = status == NeedStatus.OPEN and actor in WARD_STAFF
+    assert p.can_coordinate_need(ACTORS[actor](), need(status)) is allowed
 
 
 def test_every_predicate_has_a_truth_table():

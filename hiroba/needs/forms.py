@@ -18,6 +18,7 @@ from hiroba.needs.models import HEADCOUNT_RANGE, MAX_DATES, MAX_DETAILS, MAX_TIT
 from hiroba.needs.validation import MAX_MESSAGE
 from hiroba.places.forms import CheckboxGroupField, _choices
 from hiroba.places.vocabulary import Accessibility, Condition
+from hiroba.usage.forms import AnswerForm
 
 REQUIRED = [InputRequired()]
 DATE_FIELDS = 3  # date inputs shown; the services accept up to MAX_DATES
@@ -108,15 +109,9 @@ class NeedForm(FlaskForm):
         }
 
 
-class CloseForm(FlaskForm):
-    """Found a place, or withdraw: nothing to fill in but the version seen."""
-
-    version = HiddenField()
-
-    def expected_version(self) -> int:
-        """The version the person saw; -1 (always outdated) when missing or malformed."""
-        value = str(self.version.data or "")
-        return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else -1
+class CloseForm(AnswerForm):
+    """Found a place, or withdraw: nothing to fill in but the version seen (-1 when missing
+    or malformed, so that it is always outdated)."""
 
 
 class SuggestForm(FlaskForm):

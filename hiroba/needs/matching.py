@@ -39,7 +39,6 @@ from hiroba.places.search import PlaceSearch, distance_m, search_places
 from hiroba.places.vocabulary import Audience
 
 WEIGHTS = {"distance": 40, "capacity": 30, "hours": 20, "who": 10}
-FACTOR_KEYS = tuple(WEIGHTS)
 CAPACITY_NOT_STATED = 10
 HOURS_NOT_REGISTERED = 5
 WHO_POINTS = {Audience.ANYONE: 10, Audience.WARD_RESIDENTS: 7, Audience.REGISTERED_GROUPS: 5}

@@ -27,7 +27,7 @@ from hiroba.forms import show_errors
 from hiroba.i18n import localized, weekday_names
 from hiroba.needs import services
 from hiroba.needs.forms import ERROR_FIELDS, CloseForm, ContactOwnerForm, NeedForm, SuggestForm
-from hiroba.needs.matching import FACTOR_KEYS, matches
+from hiroba.needs.matching import matches
 from hiroba.needs.models import Need, NeedStatus
 from hiroba.needs.presentation import (
     EVENT_LABELS,
@@ -136,7 +136,6 @@ def _render_need(need: Need, staff_forms: dict | None = None, problem=None, stat
             }
     page = render_template(
         "needs/need.html", need=need, matches=found, staff_forms=forms, problem=problem,
-        close_form=CloseForm(data={"version": need.version}), factor_keys=FACTOR_KEYS,
         suggested=suggested_place_ids(need),
     )  # fmt: skip
     return page, status
