@@ -8,7 +8,7 @@ the OpenAPI document is built from ``PARAMETERS``. The general parsers (bbox, wh
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -23,6 +23,7 @@ from hiroba.api.params import (
     parse_int,
     reject_unknown,
 )
+from hiroba.api.params import PARAMETERS as PLACE_PARAMETERS
 from hiroba.errors import InvalidParameter
 
 MAX_SPAN_DAYS = 366  # a time filter longer than a year is a crawl, not a question
@@ -31,16 +32,12 @@ MAX_TIME_TEXT = 60
 OPEN_END = ".."
 YEARS = range(1900, 2201)  # far enough for any real question; keeps date arithmetic in range
 
+# The places API's own parameters where they mean the same here (one table to keep right).
+PLACES = {param.name: param for param in PLACE_PARAMETERS}
 PARAMETERS = [
-    Param(
-        "bbox",
-        _l(
-            "Only activities at places whose public point lies in this box: min longitude, "
-            "min latitude, max longitude, max latitude (WGS 84, CRS84 axis order)."
-        ),
-        {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4},
-        explode=False,
-    ),
+    replace(PLACES["bbox"], description=_l(
+        "Only activities at places whose public point lies in this box: min longitude, "
+        "min latitude, max longitude, max latitude (WGS 84, CRS84 axis order).")),
     Param("place", _l("Only the activities of this place (its id)."),
           {"type": "integer", "minimum": 1, "maximum": MAX_PLACE_ID}),
     Param(
@@ -71,13 +68,8 @@ PARAMETERS = [
         {"type": "string", "maxLength": MAX_TIME_TEXT},
         examples={"one-evening": {"value": "2026-12-08T17:00:00+09:00/2026-12-08T21:00:00+09:00"}},
     ),
-    Param("limit", _l("Page size."),
-          {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}),
-    Param(
-        "offset",
-        _l("Features to skip (for paging; the `next` link does this for you)."),
-        {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
-    ),
+    PLACES["limit"],
+    PLACES["offset"],
     Param("f", _l("Format: `json` (a page of GeoJSON), the only one here."),
           {"type": "string", "enum": ["json"]}),
 ]  # fmt: skip
