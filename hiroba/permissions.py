@@ -198,7 +198,7 @@ def can_manage_usage_calendar(user: Any, place: Place) -> bool:
     return is_coordinator_of(user, place)
 
 
-# --- activities at places (サロン, 子ども食堂…) ----------------------------------------------------
+# --- activities at places (サロン, 子ども食堂…) --------------------------------------------
 
 
 def can_manage_activities(user: Any, place: Place) -> bool:
