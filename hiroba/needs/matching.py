@@ -123,7 +123,7 @@ def _distance(need: Need, metres: float | None) -> Factor | None:
     if need.radius_m is None or metres is None:
         return None
     points = int(WEIGHTS["distance"] * max(0.0, 1 - metres / need.radius_m))
-    reason = _l("%(m)d m from your point (within %(r)d m).", m=round(metres), r=need.radius_m)
+    reason = _l("%(m)d m from the point given (within %(r)d m).", m=round(metres), r=need.radius_m)
     return Factor("distance", points, WEIGHTS["distance"], True, reason)
 
 
