@@ -21,7 +21,7 @@ VENDOR := static/vendor
 MO := $(patsubst %.po,%.mo,$(wildcard hiroba/translations/*/LC_MESSAGES/messages.po))
 
 .PHONY: help run test install system system-test translations messages db-up db-down clean \
-	bench-map bench-api
+	bench-map bench-api bench-tools
 
 help: ## List the targets
 	@awk -F ':.*## ' '/^[a-z-]+:.*## / { printf "  make %-13s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -108,9 +108,12 @@ bench-map: system-test install ## Map page benchmark: seeds vs +100,000 places (
 	$(BIN)/python -m bench.map_page
 
 # wrk (the load generator) only here; pgbench comes with the local cluster's PostgreSQL.
-bench-api: install ## Search API benchmark: hiroba vs tipg vs raw SQL (BENCH_ARGS=--help)
-	@$(call apt_ensure,wrk)
+bench-api: install bench-tools ## Search API benchmark: hiroba vs tipg vs raw SQL (BENCH_ARGS=--help)
 	$(BIN)/python -m bench.api $(BENCH_ARGS)
+
+# A recipe of its own: apt_ensure ends its shell (`exit 0`) once everything is installed.
+bench-tools:
+	@$(call apt_ensure,wrk)
 
 db-up: $(VENV)/.installed ## Start the local cluster (instance/pg) and print its DATABASE_URL
 	$(BIN)/python -m hiroba.devdb up

@@ -118,7 +118,7 @@ def page_sql(captured: Captured, sentinel: tuple[float, ...]) -> str:
     found = [
         s.sql
         for s in captured.statements
-        if all(mark in s.sql for mark in marks) and "Feature" in s.sql
+        if all(mark in s.sql for mark in marks) and "place_features" in s.sql
     ]
     if len(found) != 1:
         raise RuntimeError(

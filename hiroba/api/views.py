@@ -19,7 +19,6 @@ from flask import Blueprint, Response, current_app, request, stream_with_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from hiroba.api.features import feature_page as feature_page_query
 from hiroba.api.features import feature_rows
 from hiroba.api.params import (
     FORMATS,
@@ -28,13 +27,14 @@ from hiroba.api.params import (
     parse_items_request,
     reject_unknown,
 )
+from hiroba.api.statements import page_statement
 from hiroba.database import MAX_ID
 from hiroba.errors import NotFound
 from hiroba.extensions import csrf, db
 from hiroba.opendata.export import csv_lines
 from hiroba.places.models import Place
 from hiroba.places.queries import approved_places
-from hiroba.places.search import count_places, distance_m, page_of_places, search_places
+from hiroba.places.search import count_places, distance_m, search_places
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # read-only, cookie-free API; nothing here changes state
@@ -173,9 +173,8 @@ def _page(query: ItemsRequest) -> Response:
     last match (then it is exact and free), or counted when the page starts past the last.
     """
     limit, offset = query.limit, query.offset
-    page = page_of_places(query.search, limit + 1, offset)
-    stmt = feature_page_query(page, offset + limit)
-    features, found, modified = db.session.execute(stmt.add_columns(last_change())).one()
+    sql, values = page_statement(query.search, limit, offset, last_change())
+    features, found, modified = db.session.connection().exec_driver_sql(sql, values).one()
     more = found > limit
     matched = None if more else offset + found
     if found == 0 and offset > 0:  # fewer matches than skipped: at most offset to count

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from flask import url_for
 from flask_babel import force_locale
-from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Row, Select, case, func, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from hiroba.districts.models import District
 from hiroba.extensions import db
@@ -35,8 +36,9 @@ from hiroba.opendata.layout import (
     WEEKDAY_NAMES,
     YES,
 )
-from hiroba.places.models import Place
-from hiroba.places.vocabulary import Amenity, Fee, LocationPrecision, label
+from hiroba.photos.models import PlacePhoto
+from hiroba.places.models import OpeningPeriod, Place
+from hiroba.places.vocabulary import LABELS, Amenity, Fee, LocationPrecision
 
 BATCH = 500
 UNGUARDED = {"電話番号"}
@@ -47,9 +49,8 @@ def _cell_point():
     a point of the cell inside the ward (an import must find the place in the same ward)."""
     cell = func.hiroba_half_mesh_cell(Place.public_mesh_code)
     centre = func.ST_Centroid(cell)
-    ward = select(District.boundary).where(District.code == Place.district_code)
-    inside = func.ST_PointOnSurface(
-        func.ST_CollectionExtract(func.ST_Intersection(cell, ward.scalar_subquery()), 3)
+    inside = func.ST_PointOnSurface(  # districts are joined: the row's own ward
+        func.ST_CollectionExtract(func.ST_Intersection(cell, District.boundary), 3)
     )
     return case((func.hiroba_district_at(centre) == Place.district_code, centre), else_=inside)
 
@@ -72,60 +73,87 @@ def native_id(place_id: int) -> str:
     return f"hiroba-{place_id}"
 
 
-def hours_detail(place: Place) -> str:
-    """Every period: ``月 09:00-17:00;火 09:00-12:00,13:00-17:00``."""
+def hours_detail(periods: list[list[int]]) -> str:
+    """Every period (``[weekday, opens, closes]``, in order):
+    ``月 09:00-17:00;火 09:00-12:00,13:00-17:00``."""
     days: dict[int, list[str]] = {}
-    for period in place.opening_hours:
-        days.setdefault(period.weekday, []).append(
-            f"{hhmm(period.opens_minute)}-{hhmm(period.closes_minute)}"
-        )
+    for weekday, opens, closes in periods:
+        days.setdefault(weekday, []).append(f"{hhmm(opens)}-{hhmm(closes)}")
     return LIST_SEPARATOR.join(
-        f"{WEEKDAY_NAMES[day - 1]} {','.join(periods)}" for day, periods in sorted(days.items())
+        f"{WEEKDAY_NAMES[day - 1]} {','.join(spans)}" for day, spans in sorted(days.items())
     )
 
 
-def _standard_hours(place: Place) -> tuple[str, str, str]:
+def _standard_hours(periods: list[list[int]]) -> tuple[str, str, str]:
     """利用可能曜日, 開始時間, 終了時間: times only when every open day has the same one period."""
-    periods = place.opening_hours
-    days = "".join(WEEKDAY_NAMES[d - 1] for d in sorted({p.weekday for p in periods}))
-    spans = {(p.opens_minute, p.closes_minute) for p in periods}
+    days = "".join(WEEKDAY_NAMES[d - 1] for d in sorted({weekday for weekday, _, _ in periods}))
+    spans = {(opens, closes) for _, opens, closes in periods}
     if len(spans) == 1 and len(periods) == len(days):
         opens, closes = spans.pop()
         return days, hhmm(opens), hhmm(closes)
     return days, "", ""
 
 
-def _labels(keys: Iterable[str]) -> str:
-    return LIST_SEPARATOR.join(label(k) for k in keys)
+PLACE_COLUMNS = [
+    "id", "external_code", "external_id", "district_code", "name", "name_kana", "name_en",
+    "address", "location_precision", "contact_phone", "contact_email", "hours_note",
+    "description", "accessibility", "website_url", "amenities", "fee", "fee_details", "kind",
+    "sector", "who_may_use", "capacity", "floor_area_m2", "conditions",
+]  # fmt: skip
 
 
-def _public_photo_url(place: Place) -> str:
-    for photo in place.photos:
-        if photo.revision_id is None:
-            return url_for("places.photo_file", storage_key=photo.storage_key, _external=True)
-    return ""
+def _columns() -> list:
+    """What a row needs, read by one statement: the place, its ward, its public geometry, its
+    first public photo and its periods (``[weekday, opens, closes]``, in order)."""
+    period = postgresql.array(
+        [OpeningPeriod.weekday, OpeningPeriod.opens_minute, OpeningPeriod.closes_minute]
+    )
+    in_order = aggregate_order_by(period, OpeningPeriod.weekday, OpeningPeriod.opens_minute)
+    periods = (
+        select(func.array_agg(in_order)).where(OpeningPeriod.place_id == Place.id).scalar_subquery()
+    )
+    photo = (
+        select(PlacePhoto.storage_key)
+        .where(PlacePhoto.place_id == Place.id, PlacePhoto.revision_id.is_(None))
+        .order_by(PlacePhoto.position)
+        .limit(1)
+        .scalar_subquery()
+    )
+    lon, lat, outline = _public_geometry()
+    return [
+        *(getattr(Place, name) for name in PLACE_COLUMNS),
+        District.city_ja, District.name_ja.label("ward_ja"), District.prefecture_ja,
+        lon.label("lon"), lat.label("lat"), outline.label("outline"),
+        photo.label("photo"), periods.label("periods"),
+    ]  # fmt: skip
 
 
-def row(place: Place, lon: float, lat: float, outline: str | None) -> dict[str, Any]:
-    """One CSV row (labels in Japanese: the open-data layout is Japanese)."""
-    district = place.district
+def row(place: Row, labels: dict[str, str]) -> dict[str, Any]:
+    """One CSV row from a row of ``_columns()``; ``labels``: the vocabulary in Japanese, the
+    open-data layout's language."""
     exact = place.location_precision == LocationPrecision.EXACT
-    municipality = f"{district.city_ja or ''}{district.name_ja}"
-    area = f"{district.prefecture_ja or ''}{municipality}"
-    weekdays, opens, closes = _standard_hours(place)
+    municipality = f"{place.city_ja or ''}{place.ward_ja}"
+    area = f"{place.prefecture_ja or ''}{municipality}"
+    periods = place.periods or []
+    weekdays, opens, closes = _standard_hours(periods)
+    photo = place.photo and url_for("places.photo_file", storage_key=place.photo, _external=True)
+
+    def listed(keys: list[str]) -> str:
+        return LIST_SEPARATOR.join(labels[key] for key in keys)
+
     return {
-        "全国地方公共団体コード": place.external_code or district.code,
+        "全国地方公共団体コード": place.external_code or place.district_code,
         "ID": place.external_id or native_id(place.id),
         "地方公共団体名": municipality,
         "名称": place.name,
         "名称_カナ": place.name_kana or "",
         "名称_英語": place.name_en or "",
-        "所在地_全国地方公共団体コード": district.code,
+        "所在地_全国地方公共団体コード": place.district_code,
         "所在地_連結表記": (place.address or "") if exact else area,
-        "所在地_都道府県": district.prefecture_ja or "",
+        "所在地_都道府県": place.prefecture_ja or "",
         "所在地_市区町村": municipality,
-        "緯度": f"{lat:.6f}",
-        "経度": f"{lon:.6f}",
+        "緯度": f"{place.lat:.6f}",
+        "経度": f"{place.lon:.6f}",
         "電話番号": place.contact_phone or "",
         "連絡先メールアドレス": place.contact_email or "",
         "利用可能曜日": weekdays,
@@ -133,23 +161,23 @@ def row(place: Place, lon: float, lat: float, outline: str | None) -> dict[str, 
         "終了時間": closes,
         "利用可能日時特記事項": place.hours_note or "",
         "説明": place.description or "",
-        "バリアフリー情報": _labels(place.accessibility),
+        "バリアフリー情報": listed(place.accessibility),
         "URL": place.website_url or "",
-        "画像": _public_photo_url(place),
+        "画像": photo or "",
         "備考": "" if exact else APPROXIMATE_NOTE,
         "駐車場_有無": YES if Amenity.PARKING in place.amenities else NO,
         "料金_要否": YES if place.fee == Fee.PAID else NO,
         "料金(詳細)": place.fee_details or "",
-        "種類": label(place.kind),
-        "公共・民間": label(place.sector),
-        "利用できる人": label(place.who_may_use),
+        "種類": labels[place.kind],
+        "公共・民間": labels[place.sector],
+        "利用できる人": labels[place.who_may_use],
         "定員": "" if place.capacity is None else str(place.capacity),
         "広さ(平方メートル)": "" if place.floor_area_m2 is None else str(place.floor_area_m2),
-        "設備": _labels(place.amenities),
-        "利用条件": _labels(place.conditions),
-        "位置の精度": label(place.location_precision),
-        "利用時間_詳細": hours_detail(place),
-        "敷地_GeoJSON": outline or "",
+        "設備": listed(place.amenities),
+        "利用条件": listed(place.conditions),
+        "位置の精度": labels[place.location_precision],
+        "利用時間_詳細": hours_detail(periods),
+        "敷地_GeoJSON": place.outline or "",
     }
 
 
@@ -164,25 +192,26 @@ def spreadsheet_safe(column: str, value: str) -> str:
     return FORMULA_GUARD + value
 
 
-def _line(values: list[str]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(values)
-    return buffer.getvalue()
-
-
 def csv_lines(places: Select) -> Iterator[str]:
-    """The header and one line per place of ``places`` (a ``select(Place)``), BOM first."""
+    """The header and one line per place of ``places`` (a ``select(Place)``), BOM first.
+
+    One statement, read in batches from a server-side cursor: rows are plain tuples, never
+    ORM objects, and the labels are translated once per export, not once per cell.
+    """
     stmt = (
-        places.add_columns(*_public_geometry())
-        .options(
-            joinedload(Place.district),
-            selectinload(Place.opening_hours),
-            selectinload(Place.photos),
-        )
+        places.with_only_columns(*_columns(), maintain_column_froms=True)
+        .join(District, District.code == Place.district_code)
         .execution_options(yield_per=BATCH)
     )
-    yield "\ufeff" + _line(COLUMNS)
     with force_locale("ja"):
-        for place, lon, lat, outline in db.session.execute(stmt):
-            values = row(place, lon, lat, outline)
-            yield _line([spreadsheet_safe(c, values.get(c, "")) for c in COLUMNS])
+        labels = {key: str(text) for key, text in LABELS.items()}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    yield "\ufeff" + buffer.getvalue()
+    for place in db.session.execute(stmt):
+        buffer.seek(0)
+        buffer.truncate()
+        values = row(place, labels)
+        writer.writerow([spreadsheet_safe(c, values.get(c, "")) for c in COLUMNS])
+        yield buffer.getvalue()

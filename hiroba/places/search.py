@@ -13,7 +13,22 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from geoalchemy2 import Geography
-from sqlalchemy import ColumnElement, Float, Select, and_, cast, exists, func, select
+from sqlalchemy import (
+    ARRAY,
+    BindParameter,
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    String,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    select,
+)
 
 from hiroba.places.models import OpeningPeriod, Place
 from hiroba.places.queries import approved_places
@@ -45,10 +60,33 @@ class PlaceSearch:
 
 
 FEES = {"free", "paid"}
+Bind = Callable[..., BindParameter]
 
 
-def _point(lon: float, lat: float):
+def anonymous(name: str, value, type_=None) -> BindParameter:
+    """A value of a search as an anonymous parameter: statements of several searches combine."""
+    return bindparam(None, value, type_=type_, unique=True)
+
+
+def named(name: str, value, type_=None) -> BindParameter:
+    """A value of a search as a parameter named after what it is. The statement's text then
+    depends on the search's shape only (which filters, how many words, which order), not on
+    its values, so the API compiles it once per shape (``hiroba.api.statements``)."""
+    return bindparam(name, value, type_=type_)
+
+
+def terms(search: PlaceSearch) -> list[str]:
+    """The words of ``q``: every one must be found."""
+    return search.q.split() if search.q else []
+
+
+def _point(lon: float, lat: float, bind: Bind = anonymous):
+    lon, lat = bind("near_lon", lon, Float), bind("near_lat", lat, Float)
     return cast(func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326), Geography)
+
+
+def _bbox(search: PlaceSearch, bind: Bind) -> list[BindParameter]:
+    return [bind(f"bbox_{i}", value, Float) for i, value in enumerate(search.bbox)]
 
 
 def _public_geography():
@@ -57,14 +95,14 @@ def _public_geography():
     return func.geography(Place.public_location, type_=Geography)
 
 
-def distance_m(search: PlaceSearch) -> ColumnElement | None:
+def distance_m(search: PlaceSearch, bind: Bind = anonymous) -> ColumnElement | None:
     """Metres from ``near`` to each place's public point (None without ``near``)."""
     if search.near is None:
         return None
-    return func.ST_Distance(_public_geography(), _point(*search.near))
+    return func.ST_Distance(_public_geography(), _point(*search.near, bind))
 
 
-def _like_term(term: str) -> ColumnElement:
+def _like_term(term: ColumnElement) -> ColumnElement:
     """``search_text`` contains ``term``, folded by the same SQL function as the column.
 
     The grams condition only lets an index find the candidates (for a term of any length, see
@@ -76,46 +114,53 @@ def _like_term(term: str) -> ColumnElement:
     return and_(candidates, Place.search_text.like(func.concat("%", escaped, "%"), escape="\\"))
 
 
-def _open_at(moment: datetime) -> ColumnElement:
+def _weekday_and_minute(moment: datetime) -> tuple[int, int]:
     local = moment.astimezone(TOKYO)
-    minute = local.hour * 60 + local.minute
+    return local.isoweekday(), local.hour * 60 + local.minute
+
+
+def _open_at(moment: datetime, bind: Bind) -> ColumnElement:
+    weekday, minute = _weekday_and_minute(moment)
+    minute = bind("open_minute", minute, Integer)
     return exists().where(
         OpeningPeriod.place_id == Place.id,
-        OpeningPeriod.weekday == local.isoweekday(),
+        OpeningPeriod.weekday == bind("open_weekday", weekday, Integer),
         OpeningPeriod.opens_minute <= minute,
         OpeningPeriod.closes_minute > minute,
     )
 
 
-def _filters(search: PlaceSearch) -> list[ColumnElement]:
+def _filters(search: PlaceSearch, bind: Bind) -> list[ColumnElement]:
     where: list[ColumnElement] = []
     if search.bbox:
-        envelope = func.ST_MakeEnvelope(*search.bbox, 4326)
+        envelope = func.ST_MakeEnvelope(*_bbox(search, bind), 4326)
         where.append(func.ST_Intersects(Place.public_location, envelope))
-    if search.q:
-        where.extend(_like_term(term) for term in search.q.split())
-    for column, values in (
-        (Place.kind, search.kinds),
-        (Place.sector, search.sectors),
-        (Place.district_code, search.districts),
-        (Place.who_may_use, search.audiences),
+    for i, term in enumerate(terms(search)):
+        where.append(_like_term(bind(f"q_{i}", term, String)))
+    for column, name, values in (
+        (Place.kind, "kinds", search.kinds),
+        (Place.sector, "sectors", search.sectors),
+        (Place.district_code, "districts", search.districts),
+        (Place.who_may_use, "audiences", search.audiences),
     ):
         if values:
-            where.append(column.in_(values))
-    for column, values in (
-        (Place.amenities, search.amenities),
-        (Place.accessibility, search.accessibility),
-        (Place.conditions, [c for c in search.conditions if c not in FEES]),
+            where.append(column == any_(bind(name, list(values), ARRAY(String))))
+    for column, name, values in (
+        (Place.amenities, "amenities", search.amenities),
+        (Place.accessibility, "accessibility", search.accessibility),
+        (Place.conditions, "conditions", [c for c in search.conditions if c not in FEES]),
     ):
         if values:
-            where.append(column.contains(list(values)))
-    where.extend(Place.fee == fee for fee in FEES.intersection(search.conditions))
+            where.append(column.contains(bind(name, list(values), ARRAY(String(32)))))
+    for fee in sorted(FEES.intersection(search.conditions)):
+        where.append(Place.fee == bind(f"fee_{fee}", fee, String))
     if search.capacity_min is not None:
-        where.append(Place.capacity >= search.capacity_min)
+        where.append(Place.capacity >= bind("capacity_min", search.capacity_min, Integer))
     if search.open_at is not None:
-        where.append(_open_at(search.open_at))
+        where.append(_open_at(search.open_at, bind))
     if search.near is not None and search.radius_m is not None:
-        where.append(func.ST_DWithin(_public_geography(), _point(*search.near), search.radius_m))
+        radius = bind("radius_m", search.radius_m, Float)
+        where.append(func.ST_DWithin(_public_geography(), _point(*search.near, bind), radius))
     return where
 
 
@@ -140,26 +185,37 @@ class _Nearest:
     within: Callable[[ColumnElement], ColumnElement]
 
 
-def _centre(bbox: tuple[float, float, float, float]):
-    min_lon, min_lat, max_lon, max_lat = bbox
+def _centre(search: PlaceSearch, bind: Bind):
+    min_lon, min_lat, max_lon, max_lat = _bbox(search, bind)
     return func.ST_SetSRID(
-        func.ST_MakePoint((min_lon + max_lon) / 2, (min_lat + max_lat) / 2), 4326
+        func.ST_MakePoint((min_lon + max_lon) / 2.0, (min_lat + max_lat) / 2.0), 4326
     )
 
 
-def _nearest(search: PlaceSearch) -> _Nearest | None:
-    """The nearest-first order the search's first sort key is, if it is one."""
+def _nearest_on(search: PlaceSearch) -> str | None:
+    """Which nearest-first order the search's first sort key is: "sphere" (from ``near``, in
+    metres), "plane" (from a box's centre, in degrees), or None."""
     first = search.sortby[0] if search.sortby else None
     if search.near is not None and first in (None, ("distance", False)):
-        point = _point(*search.near)
+        return "sphere"
+    if search.centre_first and search.bbox and search.near is None and first is None:
+        return "plane"
+    return None
+
+
+def _nearest(search: PlaceSearch, bind: Bind) -> _Nearest | None:
+    """The nearest-first order the search's first sort key is, if it is one."""
+    on = _nearest_on(search)
+    if on == "sphere":
+        point = _point(*search.near, bind)
         geography = _public_geography()
         return _Nearest(
             exact=func.ST_Distance(geography, point),  # on the spheroid
             indexed=geography.op("<->", return_type=Float)(point),  # on the sphere
             within=lambda bound: func.ST_DWithin(geography, point, bound + 1),
         )
-    if search.centre_first and search.bbox and search.near is None and first is None:
-        centre = _centre(search.bbox)
+    if on == "plane":
+        centre = _centre(search, bind)
         planar = Place.public_location.op("<->", return_type=Float)(centre)
         return _Nearest(
             exact=planar,
@@ -169,14 +225,14 @@ def _nearest(search: PlaceSearch) -> _Nearest | None:
     return None
 
 
-def _order(search: PlaceSearch) -> list[ColumnElement]:
-    distance = distance_m(search)
+def _order(search: PlaceSearch, bind: Bind) -> list[ColumnElement]:
+    distance = distance_m(search, bind)
     order: list[ColumnElement] = []
     for field, descending in search.sortby:
         column = distance if field == "distance" else SORTABLE[field]()
         key = column.desc() if descending else column.asc()
         order.append(key.nulls_last() if field in NULLABLE else key)
-    nearest = None if search.sortby else _nearest(search)
+    nearest = None if search.sortby else _nearest(search, bind)
     if nearest is not None:
         order.append(nearest.exact)
     if not order:
@@ -184,41 +240,86 @@ def _order(search: PlaceSearch) -> list[ColumnElement]:
     return [*order, Place.id]
 
 
-def search_places(search: PlaceSearch) -> Select:
+def search_places(search: PlaceSearch, bind: Bind = anonymous) -> Select:
     """Published places matching ``search``, in the order asked for (nearest first with near)."""
     stmt = approved_places()
-    filters = _filters(search)
+    filters = _filters(search, bind)
     if filters:
         stmt = stmt.where(and_(*filters))
-    return stmt.order_by(*_order(search))
+    return stmt.order_by(*_order(search, bind))
 
 
-def page_of_places(search: PlaceSearch, limit: int, offset: int = 0) -> Select:
+def page_of_places(
+    search: PlaceSearch, limit: int, offset: int = 0, bind: Bind = anonymous
+) -> Select:
     """Ids and positions (counted from the first match) of the ``limit`` places matching
     ``search`` after the first ``offset``, in the search's order; with ``near``, their
     distances too (``distance``, metres).
 
     A nearest-first order reads no farther than it must: an index walk (nearest first, or
-    nearly) finds ``offset + limit`` places, and the farthest of them bounds the exact sort.
-    Whatever the walk finds, no place of the page lies beyond that bound, so the page is the
-    same as without it, at a cost that grows with the page instead of with the matches.
+    nearly) finds ``offset + limit`` places, and the farthest of them bounds the exact sort
+    (by distance, then id: places may share a point). Whatever the walk finds, no place of the
+    page lies beyond that bound, so the page is the same as without it, at a cost that grows
+    with the page instead of with the matches.
     """
-    stmt = search_places(search)
-    nearest = _nearest(search)
+    stmt = search_places(search, bind)
+    nearest = _nearest(search, bind)
     if nearest is not None:
         walked = (
             stmt.with_only_columns(nearest.exact.label("distance"))
             .order_by(None)
             .order_by(nearest.indexed)
-            .limit(offset + limit)
+            .limit(bind("walk", offset + limit, Integer))
             .subquery("walked")
         )
         stmt = stmt.where(nearest.within(select(func.max(walked.c.distance)).scalar_subquery()))
-    position = func.row_number().over(order_by=_order(search)).label("position")
+    position = func.row_number().over(order_by=_order(search, bind)).label("position")
     columns = [Place.id, position]
     if search.near is not None:
-        columns.append(distance_m(search).label("distance"))
-    return stmt.with_only_columns(*columns).limit(limit).offset(offset)
+        columns.append(distance_m(search, bind).label("distance"))
+    return (
+        stmt.with_only_columns(*columns)
+        .limit(bind("limit", limit, Integer))
+        .offset(bind("offset", offset, Integer))
+    )
+
+
+def search_shape(search: PlaceSearch) -> tuple:
+    """What a search's statement depends on besides its values: which filters it has, how many
+    words, which fees, which order. Searches of one shape differ only in ``named`` values."""
+    fees = tuple(sorted(FEES.intersection(search.conditions)))
+    listed = (search.kinds, search.sectors, search.districts, search.audiences,
+              search.amenities, search.accessibility, set(search.conditions) - FEES)  # fmt: skip
+    present = (search.bbox, search.capacity_min, search.open_at, search.near, search.radius_m)
+    return (
+        len(terms(search)), fees, search.sortby, search.centre_first,
+        *(bool(values) for values in listed), *(value is not None for value in present),
+    )  # fmt: skip
+
+
+def page_values(search: PlaceSearch, limit: int, offset: int) -> dict[str, object]:
+    """The values ``named`` binds into ``page_of_places(search, limit, offset)``, by name."""
+    values: dict[str, object] = {"limit": limit, "offset": offset}
+    if _nearest_on(search) is not None:
+        values["walk"] = offset + limit
+    if search.bbox:
+        values.update((f"bbox_{i}", value) for i, value in enumerate(search.bbox))
+    values.update((f"q_{i}", term) for i, term in enumerate(terms(search)))
+    listed = {"kinds": search.kinds, "sectors": search.sectors, "districts": search.districts,
+              "audiences": search.audiences, "amenities": search.amenities,
+              "accessibility": search.accessibility,
+              "conditions": [c for c in search.conditions if c not in FEES]}  # fmt: skip
+    values.update((name, list(chosen)) for name, chosen in listed.items() if chosen)
+    values.update((f"fee_{fee}", fee) for fee in FEES.intersection(search.conditions))
+    if search.capacity_min is not None:
+        values["capacity_min"] = search.capacity_min
+    if search.open_at is not None:
+        values["open_weekday"], values["open_minute"] = _weekday_and_minute(search.open_at)
+    if search.near is not None:
+        values["near_lon"], values["near_lat"] = search.near
+    if search.near is not None and search.radius_m is not None:
+        values["radius_m"] = search.radius_m
+    return values
 
 
 def first_places(search: PlaceSearch, limit: int, offset: int = 0) -> Select:
@@ -234,7 +335,7 @@ def first_places(search: PlaceSearch, limit: int, offset: int = 0) -> Select:
 
 def in_search_order(search: PlaceSearch, ids) -> Select:
     """Published places with these ids (a list, or a select of ids), in the search's order."""
-    return approved_places().where(Place.id.in_(ids)).order_by(*_order(search))
+    return approved_places().where(Place.id.in_(ids)).order_by(*_order(search, anonymous))
 
 
 def count_places(search: PlaceSearch) -> Select:

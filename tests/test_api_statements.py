@@ -1,0 +1,109 @@
+"""The search API compiles a page's statement once per shape of search: two searches of one
+shape must compile to the very same text, or the second would run with the first one's values."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Integer, bindparam, literal_column
+
+from hiroba.api.features import feature_page
+from hiroba.api.statements import compile_once, page_statement
+from hiroba.extensions import db
+from hiroba.places.search import PlaceSearch, named, page_of_places, page_values, search_shape
+from tests.factories import WARD_POINTS
+
+BOX = (139.63, 35.56, 139.68, 35.59)
+OTHER_BOX = (139.70, 35.52, 139.71, 35.53)
+HERE, THERE = (139.657, 35.576), (139.70, 35.53)
+MORNING = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+EVENING = datetime(2026, 12, 5, 10, 30, tzinfo=UTC)
+
+# Pairs of searches of one shape with different values, for every filter and order.
+PAIRS = {
+    "nothing": (PlaceSearch(), PlaceSearch()),
+    "q": (PlaceSearch(q="ゆ"), PlaceSearch(q="館")),
+    "q-two-words": (PlaceSearch(q="中原 公園"), PlaceSearch(q="こうえん 100%_")),
+    "bbox-centre-first": (
+        PlaceSearch(bbox=BOX, centre_first=True),
+        PlaceSearch(bbox=OTHER_BOX, centre_first=True),
+    ),
+    "bbox-by-reading": (PlaceSearch(bbox=BOX), PlaceSearch(bbox=OTHER_BOX)),
+    "near": (PlaceSearch(near=HERE), PlaceSearch(near=THERE)),
+    "near+radius": (PlaceSearch(near=HERE, radius_m=1000), PlaceSearch(near=THERE, radius_m=5)),
+    "farthest": (
+        PlaceSearch(near=HERE, radius_m=3000, sortby=(("distance", True),)),
+        PlaceSearch(near=THERE, radius_m=300, sortby=(("distance", True),)),
+    ),
+    "lists": (
+        PlaceSearch(
+            kinds=("park",),
+            sectors=("public",),
+            districts=("141330",),
+            audiences=("anyone",),
+            amenities=("wifi",),
+            accessibility=("elevator",),
+            conditions=("food_ok", "free"),
+        ),
+        PlaceSearch(
+            kinds=("cafe", "park"),
+            sectors=("private",),
+            districts=("141313", "141330"),
+            audiences=("members_only",),
+            amenities=("kitchen", "toilet"),
+            accessibility=("braille",),
+            conditions=("music_ok", "free"),
+        ),
+    ),
+    "capacity": (PlaceSearch(capacity_min=50), PlaceSearch(capacity_min=3)),
+    "open_at": (PlaceSearch(open_at=MORNING), PlaceSearch(open_at=EVENING)),
+    "sortby": (
+        PlaceSearch(q="公園", sortby=(("capacity", True), ("name", False))),
+        PlaceSearch(q="神社", sortby=(("capacity", True), ("name", False))),
+    ),
+}
+
+
+def compiled(search: PlaceSearch, limit: int, offset: int) -> str:
+    values = page_values(search, limit + 1, offset) | {"last": offset + limit}
+    page = page_of_places(search, limit + 1, offset, named)
+    last = bindparam("last", offset + limit, Integer)
+    return compile_once(feature_page(page, last).add_columns(literal_column("1")), values)
+
+
+@pytest.mark.parametrize("pair", PAIRS.values(), ids=PAIRS.keys())
+def test_searches_of_one_shape_compile_to_one_text(app_context, pair):
+    first, second = pair
+    assert search_shape(first) == search_shape(second)
+    assert page_values(first, 101, 0) != page_values(second, 101, 0) or first == second
+    assert compiled(first, 100, 0) == compiled(second, 20, 40)
+
+
+def test_searches_of_other_shapes_compile_to_other_texts(app_context):
+    texts = {compiled(first, 100, 0) for first, _ in PAIRS.values()}
+    assert len(texts) == len(PAIRS)
+
+
+def test_a_value_left_out_of_the_names_is_refused(app_context):
+    search = PlaceSearch(bbox=BOX, centre_first=True)
+    page = page_of_places(search, 101, 0, named)
+    values = page_values(search, 101, 0)
+    del values["bbox_0"]
+    with pytest.raises(RuntimeError, match="bbox_0"):
+        compile_once(feature_page(page, 100), values)
+
+
+def test_the_cached_text_runs_each_search_with_its_own_values(app, make_place):
+    """The second search of a shape finds its own place, not the first one's."""
+    wards = list(WARD_POINTS)[:2]
+    places = [make_place(ward=ward) for ward in wards]
+    found = []
+    with app.app_context():
+        for ward in (*wards, wards[0]):
+            search = PlaceSearch(near=WARD_POINTS[ward])
+            sql, values = page_statement(search, 1, 0, literal_column("1"))
+            features = db.session.connection().exec_driver_sql(sql, values).one()[0]
+            found.append(json.loads(features)["id"])
+    assert found == [places[0].id, places[1].id, places[0].id]
