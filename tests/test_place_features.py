@@ -16,10 +16,12 @@ from hiroba.places.values import raw_from_place
 from tests.factories import NAKAHARA, WARD_POINTS
 
 ITEM = "/api/collections/places/items/{}"
-# Stored Features that differ from what hiroba_place_feature() gives now, and places without one.
+# Stored Features or export points that differ from what their functions give now, and places
+# without one.
 STALE = """
 SELECT count(*) FROM places p LEFT JOIN place_features f ON f.place_id = p.id
 WHERE f.feature IS DISTINCT FROM hiroba_place_feature(p)
+   OR f.export_point IS DISTINCT FROM hiroba_export_point(p)
 """
 
 
@@ -80,6 +82,19 @@ def test_renaming_a_ward_renames_it_in_the_features_of_its_places(app, client, m
         ward.name_en = "Nakahara City Ward"
         db.session.commit()
     assert item(client, place.id)["properties"]["district_name_en"] == "Nakahara City Ward"
+    assert stale(app) == 0
+
+
+def test_a_ward_redrawn_moves_the_export_points_of_its_places(app, make_place):
+    place = make_place(location_precision="approximate")
+    with app.app_context():
+        db.session.execute(text("UPDATE place_features SET export_point = "
+                                "ST_SetSRID(ST_MakePoint(0, 0), 4326) WHERE place_id = :id"),
+                           {"id": place.id})  # fmt: skip
+        assert db.session.scalar(text(STALE)) == 1
+        ward = db.session.get(District, NAKAHARA)
+        ward.boundary = func.ST_Multi(func.ST_Buffer(District.boundary, 0.0001))
+        db.session.commit()
     assert stale(app) == 0
 
 

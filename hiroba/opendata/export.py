@@ -15,17 +15,18 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from flask import url_for
 from flask_babel import force_locale
-from sqlalchemy import Row, Select, case, func, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Row, Select, case, func, literal_column, select, type_coerce
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.types import NullType
 
 from hiroba.districts.models import District
 from hiroba.extensions import db
-from hiroba.i18n import hhmm
+from hiroba.i18n import hhmm as _hhmm
 from hiroba.opendata.layout import (
     APPROXIMATE_NOTE,
     COLUMNS,
@@ -37,34 +38,23 @@ from hiroba.opendata.layout import (
     YES,
 )
 from hiroba.photos.models import PlacePhoto
-from hiroba.places.models import OpeningPeriod, Place
+from hiroba.places.models import OpeningPeriod, Place, PlaceFeature
 from hiroba.places.vocabulary import LABELS, Amenity, Fee, LocationPrecision
 
-BATCH = 500
+BATCH = 500  # rows fetched from the server-side cursor at a time
+LINES_PER_CHUNK = 100  # lines handed to the server at a time
+# Every time of day a period can start or end, written once (an export writes them 100,000s
+# of times).
+HHMM = [_hhmm(minute) for minute in range(24 * 60 + 1)]
 UNGUARDED = {"電話番号"}
-
-
-def _cell_point():
-    """The centre of the place's ½ mesh cell if the database puts it in the place's ward, else
-    a point of the cell inside the ward (an import must find the place in the same ward)."""
-    cell = func.hiroba_half_mesh_cell(Place.public_mesh_code)
-    centre = func.ST_Centroid(cell)
-    inside = func.ST_PointOnSurface(  # districts are joined: the row's own ward
-        func.ST_CollectionExtract(func.ST_Intersection(cell, District.boundary), 3)
-    )
-    return case((func.hiroba_district_at(centre) == Place.district_code, centre), else_=inside)
 
 
 def _public_geometry():
     """(lon, lat, outline as GeoJSON): the point and outline of exact places; a cell-level
-    point (``_cell_point``) and no outline otherwise."""
-    point = _cell_point()
+    point and no outline otherwise (``place_features.export_point``, see migration 0012)."""
     exact = Place.location_precision == LocationPrecision.EXACT
-    return (
-        case((exact, func.ST_X(Place.location)), else_=func.ST_X(point)),
-        case((exact, func.ST_Y(Place.location)), else_=func.ST_Y(point)),
-        case((exact, func.ST_AsGeoJSON(Place.footprint, 6))),
-    )
+    point = PlaceFeature.export_point
+    return func.ST_X(point), func.ST_Y(point), case((exact, func.ST_AsGeoJSON(Place.footprint, 6)))
 
 
 def native_id(place_id: int) -> str:
@@ -73,25 +63,26 @@ def native_id(place_id: int) -> str:
     return f"hiroba-{place_id}"
 
 
-def hours_detail(periods: list[list[int]]) -> str:
-    """Every period (``[weekday, opens, closes]``, in order):
-    ``月 09:00-17:00;火 09:00-12:00,13:00-17:00``."""
+@lru_cache(maxsize=4096)
+def hours_columns(periods: str | None) -> tuple[str, str, str, str]:
+    """利用可能曜日, 開始時間, 終了時間 and 利用時間_詳細 of a place's periods (``weekday opens
+    closes`` in minutes, comma-separated, in order). Times go in 開始/終了時間 only when every
+    open day has the same one period; 利用時間_詳細 has them all: ``月 09:00-17:00;火
+    09:00-12:00,13:00-17:00``. Cached: places share their hours with many others.
+    """
+    parsed = [tuple(map(int, p.split())) for p in periods.split(",")] if periods else []
     days: dict[int, list[str]] = {}
-    for weekday, opens, closes in periods:
-        days.setdefault(weekday, []).append(f"{hhmm(opens)}-{hhmm(closes)}")
-    return LIST_SEPARATOR.join(
+    for weekday, opens, closes in parsed:
+        days.setdefault(weekday, []).append(f"{HHMM[opens]}-{HHMM[closes]}")
+    detail = LIST_SEPARATOR.join(
         f"{WEEKDAY_NAMES[day - 1]} {','.join(spans)}" for day, spans in sorted(days.items())
     )
-
-
-def _standard_hours(periods: list[list[int]]) -> tuple[str, str, str]:
-    """利用可能曜日, 開始時間, 終了時間: times only when every open day has the same one period."""
-    days = "".join(WEEKDAY_NAMES[d - 1] for d in sorted({weekday for weekday, _, _ in periods}))
-    spans = {(opens, closes) for _, opens, closes in periods}
-    if len(spans) == 1 and len(periods) == len(days):
+    weekdays = "".join(WEEKDAY_NAMES[day - 1] for day in sorted(days))
+    spans = {(opens, closes) for _, opens, closes in parsed}
+    if len(spans) == 1 and len(parsed) == len(days):
         opens, closes = spans.pop()
-        return days, hhmm(opens), hhmm(closes)
-    return days, "", ""
+        return weekdays, HHMM[opens], HHMM[closes], detail
+    return weekdays, "", "", detail
 
 
 PLACE_COLUMNS = [
@@ -104,13 +95,17 @@ PLACE_COLUMNS = [
 
 def _columns() -> list:
     """What a row needs, read by one statement: the place, its ward, its public geometry, its
-    first public photo and its periods (``[weekday, opens, closes]``, in order)."""
-    period = postgresql.array(
-        [OpeningPeriod.weekday, OpeningPeriod.opens_minute, OpeningPeriod.closes_minute]
+    first public photo and its periods (see ``hours_columns``)."""
+    period = func.concat_ws(
+        " ", OpeningPeriod.weekday, OpeningPeriod.opens_minute, OpeningPeriod.closes_minute
     )
-    in_order = aggregate_order_by(period, OpeningPeriod.weekday, OpeningPeriod.opens_minute)
+    comma = aggregate_order_by(
+        literal_column("','"), OpeningPeriod.weekday, OpeningPeriod.opens_minute
+    )
     periods = (
-        select(func.array_agg(in_order)).where(OpeningPeriod.place_id == Place.id).scalar_subquery()
+        select(func.string_agg(period, comma))
+        .where(OpeningPeriod.place_id == Place.id)
+        .scalar_subquery()
     )
     photo = (
         select(PlacePhoto.storage_key)
@@ -121,7 +116,8 @@ def _columns() -> list:
     )
     lon, lat, outline = _public_geometry()
     return [
-        *(getattr(Place, name) for name in PLACE_COLUMNS),
+        # As the driver reads them: SQLAlchemy's ARRAY type would visit every item again.
+        *(type_coerce(getattr(Place, name), NullType).label(name) for name in PLACE_COLUMNS),
         District.city_ja, District.name_ja.label("ward_ja"), District.prefecture_ja,
         lon.label("lon"), lat.label("lat"), outline.label("outline"),
         photo.label("photo"), periods.label("periods"),
@@ -134,8 +130,7 @@ def row(place: Row, labels: dict[str, str]) -> dict[str, Any]:
     exact = place.location_precision == LocationPrecision.EXACT
     municipality = f"{place.city_ja or ''}{place.ward_ja}"
     area = f"{place.prefecture_ja or ''}{municipality}"
-    periods = place.periods or []
-    weekdays, opens, closes = _standard_hours(periods)
+    weekdays, opens, closes, detail = hours_columns(place.periods)
     photo = place.photo and url_for("places.photo_file", storage_key=place.photo, _external=True)
 
     def listed(keys: list[str]) -> str:
@@ -176,9 +171,13 @@ def row(place: Row, labels: dict[str, str]) -> dict[str, Any]:
         "設備": listed(place.amenities),
         "利用条件": listed(place.conditions),
         "位置の精度": labels[place.location_precision],
-        "利用時間_詳細": hours_detail(periods),
+        "利用時間_詳細": detail,
         "敷地_GeoJSON": place.outline or "",
     }
+
+
+RISKY = {*FORMULA_STARTS, FORMULA_GUARD}  # first characters worth a closer look
+NOTHING = [""] * len(COLUMNS)  # the cells of columns a row leaves empty
 
 
 def spreadsheet_safe(column: str, value: str) -> str:
@@ -201,6 +200,7 @@ def csv_lines(places: Select) -> Iterator[str]:
     stmt = (
         places.with_only_columns(*_columns(), maintain_column_froms=True)
         .join(District, District.code == Place.district_code)
+        .join(PlaceFeature, PlaceFeature.place_id == Place.id)
         .execution_options(yield_per=BATCH)
     )
     with force_locale("ja"):
@@ -209,9 +209,15 @@ def csv_lines(places: Select) -> Iterator[str]:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     yield "\ufeff" + buffer.getvalue()
-    for place in db.session.execute(stmt):
-        buffer.seek(0)
-        buffer.truncate()
+    buffer.seek(0)
+    buffer.truncate()
+    for count, place in enumerate(db.session.execute(stmt), start=1):
         values = row(place, labels)
-        writer.writerow([spreadsheet_safe(c, values.get(c, "")) for c in COLUMNS])
-        yield buffer.getvalue()
+        cells = list(map(values.get, COLUMNS, NOTHING))
+        writer.writerow([spreadsheet_safe(c, v) if v[:1] in RISKY else v
+                         for c, v in zip(COLUMNS, cells, strict=True)])  # fmt: skip
+        if count % LINES_PER_CHUNK == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

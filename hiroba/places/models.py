@@ -220,6 +220,8 @@ class PlaceFeature(db.Model):
         BigInteger, ForeignKey("places.id", ondelete="CASCADE"), primary_key=True
     )
     feature: Mapped[str] = mapped_column(Text)
+    # The open-data CSV's point: exact places' own, a cell-level one for approximate places.
+    export_point: Mapped[str] = mapped_column(Geometry("POINT", 4326, spatial_index=False))
 
 
 class OpeningPeriod(db.Model):
