@@ -7,10 +7,10 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Integer, bindparam, literal_column
+from sqlalchemy import Integer, bindparam, literal_column, text
 
 from hiroba.api.features import feature_page
-from hiroba.api.statements import compile_once, page_statement
+from hiroba.api.statements import compile_once, page_statement, run_page
 from hiroba.extensions import db
 from hiroba.places.search import PlaceSearch, named, page_of_places, page_values, search_shape
 from tests.factories import WARD_POINTS
@@ -107,3 +107,17 @@ def test_the_cached_text_runs_each_search_with_its_own_values(app, make_place):
             features = db.session.connection().exec_driver_sql(sql, values).one()[0]
             found.append(json.loads(features)["id"])
     assert found == [places[0].id, places[1].id, places[0].id]
+
+
+def test_only_shapes_one_plan_fits_are_prepared(app_context):
+    """A page nearest a box's centre is planned once per connection; a page of a word is
+    planned with its word every time (how many places hold it decides the plan)."""
+    prepared = text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :page")
+    page = {"page": "%place_features%"}
+    for search in (PlaceSearch(q="館", bbox=BOX, centre_first=True), PlaceSearch(q="公園")):
+        run_page(search, 10, 0, literal_column("1"))
+    assert db.session.scalar(prepared, page) == 0
+    for box in (BOX, OTHER_BOX):
+        run_page(PlaceSearch(bbox=box, centre_first=True), 10, 0, literal_column("1"))
+    run_page(PlaceSearch(near=HERE, radius_m=500), 10, 0, literal_column("1"))
+    assert db.session.scalar(prepared, page) == 2

@@ -4,8 +4,12 @@ Building a page's statement with SQLAlchemy and executing it through the ORM cos
 time than all the rest of a request. But the statement depends only on the search's shape
 (``search_shape``: which filters, how many words, which order); its values travel as named
 parameters. So each shape is compiled to text on its first search and kept, and every later
-page of that shape hands the driver its text and values only. psycopg then also prepares
-the text in PostgreSQL (after five runs on a connection), which saves the planning.
+page of that shape hands the driver its text and values only.
+
+Where one plan serves every value of a shape (``plan_fits_every_value``: a page nearest a
+point or a box's centre), the statement is also prepared in PostgreSQL, which then plans it
+once per connection instead of on every page. Other shapes are planned with their values:
+how many places a word or a kind keeps decides their best plan.
 
 Constants (the SRID, ``'approved'`` …) are written into the text as literals, so that a
 prepared statement's generic plan still matches the indexes on published places only.
@@ -13,11 +17,21 @@ prepared statement's generic plan still matches the indexes on published places 
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, Select, bindparam
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Integer, Select, bindparam
 
 from hiroba.api.features import feature_page
 from hiroba.extensions import db
-from hiroba.places.search import PlaceSearch, named, page_of_places, page_values, search_shape
+from hiroba.places.search import (
+    PlaceSearch,
+    named,
+    page_of_places,
+    page_values,
+    plan_fits_every_value,
+    search_shape,
+)
 
 MAX_SHAPES = 512  # far more than real clients use; a client making up shapes only refills it
 _texts: dict[tuple, str] = {}
@@ -57,3 +71,27 @@ def compile_once(stmt: Select, values: dict) -> str:
     if found != values:
         raise RuntimeError(f"named parameters {sorted(found)} are not the values {sorted(values)}")
     return text
+
+
+def run_page(search: PlaceSearch, limit: int, offset: int, extra) -> tuple:
+    """The row of ``page_statement``, from a prepared statement where one plan fits."""
+    sql, values = page_statement(search, limit, offset, extra)
+    connection = db.session.connection()
+    with _prepared(connection, plan_fits_every_value(search)):
+        return tuple(connection.exec_driver_sql(sql, values).one())
+
+
+@contextmanager
+def _prepared(connection: Connection, prepare: bool) -> Iterator[None]:
+    """psycopg prepares a statement run when its connection's threshold allows: the app keeps
+    the threshold off (see config.py), and lifts it for this statement only."""
+    driver = connection.connection.driver_connection
+    if not prepare:
+        yield
+        return
+    kept = driver.prepare_threshold
+    driver.prepare_threshold = 0
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = kept

@@ -27,7 +27,7 @@ from hiroba.api.params import (
     parse_items_request,
     reject_unknown,
 )
-from hiroba.api.statements import page_statement
+from hiroba.api.statements import run_page
 from hiroba.database import MAX_ID
 from hiroba.errors import NotFound
 from hiroba.extensions import csrf, db
@@ -173,8 +173,7 @@ def _page(query: ItemsRequest) -> Response:
     last match (then it is exact and free), or counted when the page starts past the last.
     """
     limit, offset = query.limit, query.offset
-    sql, values = page_statement(query.search, limit, offset, last_change())
-    features, found, modified = db.session.connection().exec_driver_sql(sql, values).one()
+    features, found, modified = run_page(query.search, limit, offset, last_change())
     more = found > limit
     matched = None if more else offset + found
     if found == 0 and offset > 0:  # fewer matches than skipped: at most offset to count

@@ -297,6 +297,19 @@ def search_shape(search: PlaceSearch) -> tuple:
     )  # fmt: skip
 
 
+def plan_fits_every_value(search: PlaceSearch) -> bool:
+    """Whether one plan serves every search of this shape: a page nearest first from a point or
+    a box's centre, filtered by nothing else than the box or radius, is a walk of the spatial
+    index bounded by the page, however many places the box or radius holds. (A word, a kind or
+    an hour is another matter: how many places it keeps decides the best plan.)"""
+    if _nearest_on(search) is None or search.sortby:
+        return False
+    return search_shape(search) == search_shape(
+        PlaceSearch(bbox=search.bbox, near=search.near, radius_m=search.radius_m,
+                    centre_first=search.centre_first)
+    )  # fmt: skip
+
+
 def page_values(search: PlaceSearch, limit: int, offset: int) -> dict[str, object]:
     """The values ``named`` binds into ``page_of_places(search, limit, offset)``, by name."""
     values: dict[str, object] = {"limit": limit, "offset": offset}
