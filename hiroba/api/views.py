@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
 from flask_babel import lazy_gettext as _l
@@ -45,6 +46,7 @@ GEOJSON = "application/geo+json"
 CSV = "text/csv"
 MEDIA_TYPES = {"json": GEOJSON, "geojson": GEOJSON, "csv": CSV}
 STREAM_BATCH = 500
+QUERY_SAFE = "!$'()*,/:;?@"  # werkzeug's, after the WHATWG URL standard
 
 
 @bp.after_request
@@ -87,10 +89,14 @@ def link(href: str, rel: str, media_type: str = GEOJSON, title: str | None = Non
 
 
 def url_with(**changes) -> str:
-    """This request's URL with some query parameters changed (``None`` drops one)."""
+    """This request's URL with some query parameters changed (``None`` drops one).
+
+    Encoded as ``url_for`` would (same safe characters) at a fraction of its cost: a page
+    of places links to itself four or five times.
+    """
     args = {**request.args.to_dict(), **changes}
-    values = {k: v for k, v in args.items() if v is not None}
-    return url_for(request.endpoint, _external=True, **(request.view_args or {}), **values)
+    query = urlencode({k: v for k, v in args.items() if v is not None}, safe=QUERY_SAFE)
+    return request.base_url + ("?" + query if query else "")
 
 
 def paging_links(more: bool, limit: int, offset: int) -> list[dict]:
