@@ -154,6 +154,11 @@ def test_the_collection_is_listed_and_described(client, world):
     assert "activities" in [c["id"] for c in listed]
     described = client.get("/api/collections/activities").get_json(force=True)
     assert any(link["rel"] == "items" for link in described["links"])
+    (box,) = described["extent"]["spatial"]["bbox"]  # around the public points only
+    hall = client.get(f"{ITEMS}/{world['ids']['salon']}").get_json(force=True)["geometry"]
+    house = client.get(f"{ITEMS}/{world['ids']['cafeteria']}").get_json(force=True)["geometry"]
+    lons, lats = zip(hall["coordinates"], house["coordinates"], strict=True)
+    assert box == pytest.approx([min(lons), min(lats), max(lons), max(lats)], abs=1e-6)
 
 
 @pytest.mark.parametrize(

@@ -258,6 +258,21 @@ def test_can_coordinate_need(actor, status):
     assert p.can_coordinate_need(ACTORS[actor](), need(status)) is allowed
 
 
+# --- activities at places -------------------------------------------------------------------
+
+
+@cases(lambda a, s: s == PlaceStatus.APPROVED and a in OWNERS | WARD_STAFF)
+def test_can_manage_activities(actor, status, allowed):
+    """The owner and the ward's staff, while the place is published (never other wards')."""
+    assert p.can_manage_activities(ACTORS[actor](), place(status)) is allowed
+
+
+@cases(lambda a, s: s == PlaceStatus.APPROVED)
+def test_can_view_activities(actor, status, allowed):
+    """Everyone, exactly while the place is published (its owner too sees none otherwise)."""
+    assert p.can_view_activities(ACTORS[actor](), place(status)) is allowed
+
+
 def test_every_predicate_has_a_truth_table():
     """A new predicate without a table here fails this test."""
     tested = {name[len("test_") :] for name in globals() if name.startswith("test_can_")}

@@ -24,7 +24,7 @@ from hiroba.activities.models import Activity, rule_of
 from hiroba.activities.queries import published_activities, search_activities
 from hiroba.activities.recurrence import TOKYO, covers, meets_between, meets_on_any, times_on
 from hiroba.activities.recurrence import next_occurrences as next_dates
-from hiroba.api.features import COORDINATE_DECIMALS
+from hiroba.api.features import COORDINATE_DECIMALS, bbox_of
 from hiroba.api.params import reject_unknown
 from hiroba.api.views import (
     GEOJSON,
@@ -47,6 +47,7 @@ bp = Blueprint("activities_api", __name__)
 csrf.exempt(bp)  # read-only, like the rest of the API
 bp.after_request(read_only_cors)
 
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 NEXT_SHOWN = 5  # next meetings in each Feature
 RULE_COLUMNS = (
     Activity.id, Activity.recurrence, Activity.starts_on, Activity.ends_on,
@@ -69,13 +70,22 @@ def activities_collection() -> dict[str, Any]:
             "Regular activities at published places (salons, children's cafeterias, exercise "
             "classes…) with their recurrence rules, at the place's public point.")),
         "itemType": "feature",
-        "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
+        "crs": [CRS84],
+        **_extent(),
         "links": [
             link(url_for("activities_api.collection", _external=True), "self", JSON),
             link(url_for("activities_api.items", _external=True), "items", GEOJSON,
                  str(_l("Activities (GeoJSON)"))),
         ],
     }  # fmt: skip
+
+
+def _extent() -> dict[str, Any]:
+    """Around the public points of the places with activities (none while there are none)."""
+    box = db.session.execute(bbox_of(published_activities(), Place.public_location)).one()
+    if box[0] is None:
+        return {}
+    return {"extent": {"spatial": {"bbox": [[round(v, 6) for v in box]], "crs": CRS84}}}
 
 
 def _recurrence(activity: Activity) -> dict[str, Any]:

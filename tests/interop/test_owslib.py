@@ -23,7 +23,7 @@ def test_landing_page_links_the_definition_and_conformance(api):
 
 
 def test_lists_the_collections(api):
-    assert api.feature_collections() == ["places", "districts"]
+    assert api.feature_collections() == ["places", "districts", "activities"]
     places = api.collection("places")
     assert places["itemType"] == "feature"
     assert len(places["extent"]["spatial"]["bbox"][0]) == 4
