@@ -13,6 +13,7 @@ from hiroba.api.features import feature_page
 from hiroba.api.statements import compile_once, page_statement, run_page
 from hiroba.extensions import db
 from hiroba.places.search import PlaceSearch, named, page_of_places, page_values, search_shape
+from tests.concurrency import own_sessions
 from tests.factories import WARD_POINTS
 
 BOX = (139.63, 35.56, 139.68, 35.59)
@@ -121,3 +122,17 @@ def test_only_shapes_one_plan_fits_are_prepared(app_context):
         run_page(PlaceSearch(bbox=box, centre_first=True), 10, 0, literal_column("1"))
     run_page(PlaceSearch(near=HERE, radius_m=500), 10, 0, literal_column("1"))
     assert db.session.scalar(prepared, page) == 2
+
+
+def test_a_prepared_page_outlives_its_request(app, client):
+    """Requests end their read-only transaction with COMMIT: a ROLLBACK would make psycopg
+    deallocate the connection's prepared statements, and every page would prepare again."""
+    path = "/api/collections/places/items?bbox=139.63,35.56,139.68,35.59"
+    with own_sessions():
+        for _ in range(3):
+            assert client.get(path).status_code == 200
+        with app.app_context(), db.engine.connect() as connection:  # the pool's one connection
+            names = connection.exec_driver_sql(
+                "SELECT name FROM pg_prepared_statements WHERE statement LIKE '%%place_features%%'"
+            ).all()
+    assert len(names) == 1

@@ -74,11 +74,20 @@ def compile_once(stmt: Select, values: dict) -> str:
 
 
 def run_page(search: PlaceSearch, limit: int, offset: int, extra) -> tuple:
-    """The row of ``page_statement``, from a prepared statement where one plan fits."""
+    """The row of ``page_statement``, from a prepared statement where one plan fits.
+
+    A prepared page ends its (read-only) transaction with COMMIT: psycopg deallocates every
+    statement prepared on a connection when a transaction rolls back, as the session's
+    closing would at the end of the request.
+    """
     sql, values = page_statement(search, limit, offset, extra)
     connection = db.session.connection()
-    with _prepared(connection, plan_fits_every_value(search)):
-        return tuple(connection.exec_driver_sql(sql, values).one())
+    prepare = plan_fits_every_value(search)
+    with _prepared(connection, prepare):
+        row = tuple(connection.exec_driver_sql(sql, values).one())
+    if prepare:
+        db.session.commit()
+    return row
 
 
 @contextmanager
