@@ -16,12 +16,13 @@ from hiroba.places.values import raw_from_place
 from tests.factories import NAKAHARA, WARD_POINTS
 
 ITEM = "/api/collections/places/items/{}"
-# Stored Features or export points that differ from what their functions give now, and places
+# Stored Features, export points or periods that differ from what their functions give now, and places
 # without one.
 STALE = """
 SELECT count(*) FROM places p LEFT JOIN place_features f ON f.place_id = p.id
 WHERE f.feature IS DISTINCT FROM hiroba_place_feature(p)
    OR f.export_point IS DISTINCT FROM hiroba_export_point(p)
+   OR f.periods IS DISTINCT FROM hiroba_opening_periods(p.id)
 """
 
 

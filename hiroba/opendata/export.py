@@ -20,9 +20,7 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import force_locale
-from sqlalchemy import Row, Select, case, func, literal_column, select, type_coerce
-from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.types import NullType
+from sqlalchemy import Row, Select, case, func, select, true
 
 from hiroba.districts.models import District
 from hiroba.extensions import db
@@ -38,7 +36,7 @@ from hiroba.opendata.layout import (
     YES,
 )
 from hiroba.photos.models import PlacePhoto
-from hiroba.places.models import OpeningPeriod, Place, PlaceFeature
+from hiroba.places.models import Place, PlaceFeature
 from hiroba.places.vocabulary import LABELS, Amenity, Fee, LocationPrecision
 
 BATCH = 500  # rows fetched from the server-side cursor at a time
@@ -49,12 +47,14 @@ HHMM = [_hhmm(minute) for minute in range(24 * 60 + 1)]
 UNGUARDED = {"電話番号"}
 
 
-def _public_geometry():
-    """(lon, lat, outline as GeoJSON): the point and outline of exact places; a cell-level
-    point and no outline otherwise (``place_features.export_point``, see migration 0012)."""
-    exact = Place.location_precision == LocationPrecision.EXACT
-    point = PlaceFeature.export_point
-    return func.ST_X(point), func.ST_Y(point), case((exact, func.ST_AsGeoJSON(Place.footprint, 6)))
+def _ready():
+    """The place's export point and opening periods, kept ready in ``place_features`` (see
+    migration 0012): read by key for each row (a lateral join), never by a scan of them all."""
+    return (
+        select(PlaceFeature.export_point, PlaceFeature.periods)
+        .where(PlaceFeature.place_id == Place.id)
+        .lateral("ready")
+    )
 
 
 def native_id(place_id: int) -> str:
@@ -93,20 +93,10 @@ PLACE_COLUMNS = [
 ]  # fmt: skip
 
 
-def _columns() -> list:
-    """What a row needs, read by one statement: the place, its ward, its public geometry, its
-    first public photo and its periods (see ``hours_columns``)."""
-    period = func.concat_ws(
-        " ", OpeningPeriod.weekday, OpeningPeriod.opens_minute, OpeningPeriod.closes_minute
-    )
-    comma = aggregate_order_by(
-        literal_column("','"), OpeningPeriod.weekday, OpeningPeriod.opens_minute
-    )
-    periods = (
-        select(func.string_agg(period, comma))
-        .where(OpeningPeriod.place_id == Place.id)
-        .scalar_subquery()
-    )
+def _columns(ready) -> list:
+    """What a row needs, read by one statement: the place, its ward, its public geometry (the
+    point and outline of exact places; a cell-level point and no outline otherwise), its first
+    public photo and its periods (see ``hours_columns``)."""
     photo = (
         select(PlacePhoto.storage_key)
         .where(PlacePhoto.place_id == Place.id, PlacePhoto.revision_id.is_(None))
@@ -114,27 +104,40 @@ def _columns() -> list:
         .limit(1)
         .scalar_subquery()
     )
-    lon, lat, outline = _public_geometry()
+    exact = Place.location_precision == LocationPrecision.EXACT
+    listed = ("amenities", "accessibility", "conditions")
     return [
-        # As the driver reads them: SQLAlchemy's ARRAY type would visit every item again.
-        *(type_coerce(getattr(Place, name), NullType).label(name) for name in PLACE_COLUMNS),
+        # Lists as text (``wifi,kitchen``): their labels are then looked up once per list.
+        *(func.array_to_string(getattr(Place, name), ",").label(name) if name in listed
+          else getattr(Place, name) for name in PLACE_COLUMNS),
         District.city_ja, District.name_ja.label("ward_ja"), District.prefecture_ja,
-        lon.label("lon"), lat.label("lat"), outline.label("outline"),
-        photo.label("photo"), periods.label("periods"),
+        func.ST_X(ready.c.export_point).label("lon"), func.ST_Y(ready.c.export_point).label("lat"),
+        case((exact, func.ST_AsGeoJSON(Place.footprint, 6))).label("outline"),
+        photo.label("photo"), ready.c.periods,
     ]  # fmt: skip
 
 
-def row(place: Row, labels: dict[str, str]) -> dict[str, Any]:
-    """One CSV row from a row of ``_columns()``; ``labels``: the vocabulary in Japanese, the
-    open-data layout's language."""
+class Labels:
+    """The vocabulary in Japanese, the open-data layout's language, translated once per export."""
+
+    def __init__(self) -> None:
+        with force_locale("ja"):
+            self.one = {key: str(text) for key, text in LABELS.items()}
+
+    @lru_cache(maxsize=1024)  # noqa: B019 (one instance per export, dropped with it)
+    def listed(self, keys: str) -> str:
+        """``wifi,kitchen`` (a list column as ``_columns`` reads it) as labels."""
+        return LIST_SEPARATOR.join(self.one[key] for key in keys.split(",")) if keys else ""
+
+
+def row(place: Row, labels: Labels) -> dict[str, Any]:
+    """One CSV row from a row of ``_columns()``."""
     exact = place.location_precision == LocationPrecision.EXACT
     municipality = f"{place.city_ja or ''}{place.ward_ja}"
     area = f"{place.prefecture_ja or ''}{municipality}"
     weekdays, opens, closes, detail = hours_columns(place.periods)
     photo = place.photo and url_for("places.photo_file", storage_key=place.photo, _external=True)
-
-    def listed(keys: list[str]) -> str:
-        return LIST_SEPARATOR.join(labels[key] for key in keys)
+    listed, one = labels.listed, labels.one
 
     return {
         "全国地方公共団体コード": place.external_code or place.district_code,
@@ -160,17 +163,17 @@ def row(place: Row, labels: dict[str, str]) -> dict[str, Any]:
         "URL": place.website_url or "",
         "画像": photo or "",
         "備考": "" if exact else APPROXIMATE_NOTE,
-        "駐車場_有無": YES if Amenity.PARKING in place.amenities else NO,
+        "駐車場_有無": YES if Amenity.PARKING in place.amenities.split(",") else NO,
         "料金_要否": YES if place.fee == Fee.PAID else NO,
         "料金(詳細)": place.fee_details or "",
-        "種類": labels[place.kind],
-        "公共・民間": labels[place.sector],
-        "利用できる人": labels[place.who_may_use],
+        "種類": one[place.kind],
+        "公共・民間": one[place.sector],
+        "利用できる人": one[place.who_may_use],
         "定員": "" if place.capacity is None else str(place.capacity),
         "広さ(平方メートル)": "" if place.floor_area_m2 is None else str(place.floor_area_m2),
         "設備": listed(place.amenities),
         "利用条件": listed(place.conditions),
-        "位置の精度": labels[place.location_precision],
+        "位置の精度": one[place.location_precision],
         "利用時間_詳細": detail,
         "敷地_GeoJSON": place.outline or "",
     }
@@ -195,23 +198,23 @@ def csv_lines(places: Select) -> Iterator[str]:
     """The header and one line per place of ``places`` (a ``select(Place)``), BOM first.
 
     One statement, read in batches from a server-side cursor: rows are plain tuples, never
-    ORM objects, and the labels are translated once per export, not once per cell.
+    ORM objects, and labels are translated once per export, not once per cell.
     """
+    ready = _ready()
     stmt = (
-        places.with_only_columns(*_columns(), maintain_column_froms=True)
+        places.with_only_columns(*_columns(ready), maintain_column_froms=True)
         .join(District, District.code == Place.district_code)
-        .join(PlaceFeature, PlaceFeature.place_id == Place.id)
-        .execution_options(yield_per=BATCH)
+        .join(ready, true())
     )
-    with force_locale("ja"):
-        labels = {key: str(text) for key, text in LABELS.items()}
+    labels = Labels()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     yield "\ufeff" + buffer.getvalue()
     buffer.seek(0)
     buffer.truncate()
-    for count, place in enumerate(db.session.execute(stmt), start=1):
+    rows = db.session.connection().execute(stmt.execution_options(yield_per=BATCH))
+    for count, place in enumerate(rows, start=1):
         values = row(place, labels)
         cells = list(map(values.get, COLUMNS, NOTHING))
         writer.writerow([spreadsheet_safe(c, v) if v[:1] in RISKY else v

@@ -222,6 +222,8 @@ class PlaceFeature(db.Model):
     feature: Mapped[str] = mapped_column(Text)
     # The open-data CSV's point: exact places' own, a cell-level one for approximate places.
     export_point: Mapped[str] = mapped_column(Geometry("POINT", 4326, spatial_index=False))
+    # The opening hours as the export reads them: "weekday opens closes" (minutes), in order.
+    periods: Mapped[str | None] = mapped_column(Text)
 
 
 class OpeningPeriod(db.Model):

@@ -16,7 +16,9 @@ now keeps each place's Feature as JSON text in ``place_features`` and a page onl
   cell inside their ward where the centre lies outside it (a cell across a ward border or the
   coast) — deterministic and cell-level, so an exported file reveals no more than the map.
   Finding it takes an intersection with the ward's outline: milliseconds per place, which made
-  an export of 10,000 rows take seconds when computed while exporting.
+  an export of 10,000 rows take seconds when computed while exporting;
+- ``periods``: the opening hours as the export reads them (``weekday opens closes`` in
+  minutes, comma-separated, in order), so that an export reads one row per place.
 
 Revision ID: 0012
 Revises: 0011
@@ -91,27 +93,38 @@ WHERE d.code = p.district_code
 $$;
 """
 
+PERIODS = """
+CREATE FUNCTION hiroba_opening_periods(place bigint) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+SELECT string_agg(concat_ws(' ', h.weekday, h.opens_minute, h.closes_minute), ','
+                  ORDER BY h.weekday, h.opens_minute)
+FROM opening_hours h WHERE h.place_id = place
+$$;
+"""
+
 # Each trigger function refreshes the Features of the places a statement touched. Transition
 # tables allow one event per trigger, hence one trigger per event. ``IN (SELECT unnest(ids))``
 # rather than ``= ANY(ids)``: a semi-join stays linear when a bulk load passes a million ids.
 TRIGGERS = """
 CREATE FUNCTION place_features_refresh(ids bigint[]) RETURNS void
 LANGUAGE sql AS $$
-    INSERT INTO place_features (place_id, feature, export_point)
-    SELECT p.id, hiroba_place_feature(p), hiroba_export_point(p)
+    INSERT INTO place_features (place_id, feature, export_point, periods)
+    SELECT p.id, hiroba_place_feature(p), hiroba_export_point(p), hiroba_opening_periods(p.id)
     FROM places p WHERE p.id IN (SELECT unnest(ids))
     ON CONFLICT (place_id) DO UPDATE
-        SET feature = EXCLUDED.feature, export_point = EXCLUDED.export_point
+        SET feature = EXCLUDED.feature, export_point = EXCLUDED.export_point,
+            periods = EXCLUDED.periods
 $$;
 
 CREATE FUNCTION place_features_after_places() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO place_features (place_id, feature, export_point)
-    SELECT p.id, hiroba_place_feature(p), hiroba_export_point(p)
+    INSERT INTO place_features (place_id, feature, export_point, periods)
+    SELECT p.id, hiroba_place_feature(p), hiroba_export_point(p), hiroba_opening_periods(p.id)
     FROM places p JOIN written_places w ON w.id = p.id
     ON CONFLICT (place_id) DO UPDATE
-        SET feature = EXCLUDED.feature, export_point = EXCLUDED.export_point;
+        SET feature = EXCLUDED.feature, export_point = EXCLUDED.export_point,
+            periods = EXCLUDED.periods;
     RETURN NULL;
 END $$;
 
@@ -173,6 +186,7 @@ DROP FUNCTION place_features_after_places();
 DROP FUNCTION place_features_refresh(bigint[]);
 DROP TABLE place_features;
 DROP FUNCTION hiroba_export_point(places);
+DROP FUNCTION hiroba_opening_periods(bigint);
 DROP FUNCTION hiroba_place_feature(places);
 """
 
@@ -180,11 +194,13 @@ DROP FUNCTION hiroba_place_feature(places);
 def upgrade():
     op.execute(FEATURE)
     op.execute(EXPORT_POINT)
+    op.execute(PERIODS)
     op.execute("""
         CREATE TABLE place_features (
             place_id bigint NOT NULL,
             feature text NOT NULL,
             export_point geometry(Point, 4326) NOT NULL,
+            periods text,
             CONSTRAINT pk_place_features PRIMARY KEY (place_id),
             CONSTRAINT fk_place_features_place_id_places FOREIGN KEY (place_id)
                 REFERENCES places (id) ON DELETE CASCADE
@@ -193,8 +209,9 @@ def upgrade():
     """)
     op.execute(TRIGGERS)
     op.execute("""
-        INSERT INTO place_features (place_id, feature, export_point)
-        SELECT p.id, hiroba_place_feature(p), hiroba_export_point(p) FROM places p
+        INSERT INTO place_features (place_id, feature, export_point, periods)
+        SELECT p.id, hiroba_place_feature(p), hiroba_export_point(p), hiroba_opening_periods(p.id)
+        FROM places p
     """)
 
 
