@@ -67,7 +67,7 @@ def compile_once(stmt: Select, values: dict) -> str:
             found[name] = bind.value
             continue
         literal = compiled.render_literal_value(bind.value, bind.type)
-        text = text.replace(f"%({name})s", literal.replace("%", "%%"))
+        text = text.replace(f"%({name})s", literal)  # percent signs already doubled
     if found != values:
         raise RuntimeError(f"named parameters {sorted(found)} are not the values {sorted(values)}")
     return text

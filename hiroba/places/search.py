@@ -27,6 +27,7 @@ from sqlalchemy import (
     cast,
     exists,
     func,
+    literal,
     select,
 )
 
@@ -111,7 +112,10 @@ def _like_term(term: ColumnElement) -> ColumnElement:
     folded = func.hiroba_fold(term)
     escaped = func.replace(func.replace(func.replace(folded, "\\", "\\\\"), "%", "\\%"), "_", "\\_")
     candidates = func.hiroba_grams(Place.search_text).op("@>")(func.hiroba_query_grams(folded))
-    return and_(candidates, Place.search_text.like(func.concat("%", escaped, "%"), escape="\\"))
+    # ``||``, not concat(): concat() is only stable, so the pattern would be rebuilt for every
+    # row; of immutable parts it is folded to a constant once per statement.
+    pattern = literal("%", String).op("||")(escaped).op("||")(literal("%", String))
+    return and_(candidates, Place.search_text.like(pattern, escape="\\"))
 
 
 def _weekday_and_minute(moment: datetime) -> tuple[int, int]:
