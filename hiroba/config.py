@@ -80,8 +80,9 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "HIROBA_ENV": env,
         "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(env, instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(raw_url),
+        # Pooled connections idle this long are checked before use (database.ping_when_idle).
+        "DB_PING_AFTER_IDLE_S": float(os.environ.get("HIROBA_DB_PING_AFTER_IDLE_S", "10")),
         "SQLALCHEMY_ENGINE_OPTIONS": {
-            "pool_pre_ping": True,
             "pool_size": int(os.environ.get("HIROBA_DB_POOL_SIZE", "5")),
             "connect_args": {
                 # JIT compilation costs a web request far more than it saves (~1 s on a map
