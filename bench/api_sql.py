@@ -127,7 +127,7 @@ def page_sql(captured: Captured, sentinel: tuple[float, ...]) -> str:
         )
     return (
         """SELECT '{"type":"FeatureCollection","features":[' """
-        "|| coalesce(string_agg(page.f::text, ','), '') || ']}' "
+        "|| coalesce(string_agg(convert_from(page.f, 'UTF8'), ','), '') || ']}' "
         f"FROM ({found[0]}) AS page(f)"
     )
 

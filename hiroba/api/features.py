@@ -45,8 +45,8 @@ def feature_rows(places: Select, distance=None) -> Select:
 
 
 def feature_page(page: Select, last: int) -> Select:
-    """One row for a page of places: its Features as JSON text, comma-separated and in order,
-    and how many places ``page`` found.
+    """One row for a page of places: its Features as JSON in UTF-8 (bytes), comma-separated
+    and in order, and how many places ``page`` found.
 
     ``page`` selects ids and positions, and distances for a search near a point
     (``page_of_places``); Features are joined for positions up to ``last`` only, so a page may
@@ -57,7 +57,8 @@ def feature_page(page: Select, last: int) -> Select:
     feature = with_distance(PlaceFeature.feature, distance)
     in_order = aggregate_order_by(literal_column("','"), chosen.c.position)
     features = func.string_agg(feature, in_order).filter(chosen.c.position <= last)
-    return select(func.coalesce(features, ""), func.count()).select_from(
+    as_utf8 = func.convert_to(func.coalesce(features, ""), "UTF8")  # bytes, never decoded
+    return select(as_utf8, func.count()).select_from(
         chosen.join(PlaceFeature, PlaceFeature.place_id == chosen.c.id)
     )
 

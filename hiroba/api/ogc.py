@@ -179,7 +179,8 @@ def district_items():
         *paging_links(offset + len(features) < matched, limit, offset),
         link(_url("api.district_collection"), "collection", JSON),
     ]
-    return cacheable(feature_page(",".join(features), len(features), matched, links), None)
+    page = ",".join(features).encode()
+    return cacheable(feature_page(page, len(features), matched, links), None)
 
 
 @bp.get("/collections/districts/items/<string(length=6):code>")
