@@ -104,7 +104,7 @@ def test_the_cached_text_runs_each_search_with_its_own_values(app, make_place):
     with app.app_context():
         for ward in (*wards, wards[0]):
             search = PlaceSearch(near=WARD_POINTS[ward])
-            sql, values = page_statement(search, 1, 0, literal_column("1"))
+            sql, values = page_statement(search, 1, 0, lambda: literal_column("1"))
             features = db.session.connection().exec_driver_sql(sql, values).one()[0]
             found.append(json.loads(features)["id"])
     assert found == [places[0].id, places[1].id, places[0].id]
@@ -116,11 +116,11 @@ def test_only_shapes_one_plan_fits_are_prepared(app_context):
     prepared = text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :page")
     page = {"page": "%place_features%"}
     for search in (PlaceSearch(q="館", bbox=BOX, centre_first=True), PlaceSearch(q="公園")):
-        run_page(search, 10, 0, literal_column("1"))
+        run_page(search, 10, 0, lambda: literal_column("1"))
     assert db.session.scalar(prepared, page) == 0
     for box in (BOX, OTHER_BOX):
-        run_page(PlaceSearch(bbox=box, centre_first=True), 10, 0, literal_column("1"))
-    run_page(PlaceSearch(near=HERE, radius_m=500), 10, 0, literal_column("1"))
+        run_page(PlaceSearch(bbox=box, centre_first=True), 10, 0, lambda: literal_column("1"))
+    run_page(PlaceSearch(near=HERE, radius_m=500), 10, 0, lambda: literal_column("1"))
     assert db.session.scalar(prepared, page) == 2
 
 

@@ -199,7 +199,7 @@ def items():
         *paging_links(query.offset + len(ids) < matched, query.limit, query.offset),
         link(url_for("activities_api.collection", _external=True), "collection", JSON),
     ]
-    body = ",".join(json.dumps(f, ensure_ascii=False) for f in features)
+    body = ",".join(json.dumps(f, ensure_ascii=False) for f in features).encode()
     return cacheable(feature_page(body, len(features), matched, links), None)
 
 

@@ -17,10 +17,10 @@ prepared statement's generic plan still matches the indexes on published places 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Integer, Select, bindparam
+from sqlalchemy import ColumnElement, Connection, Integer, Select, bindparam
 
 from hiroba.api.features import feature_page
 from hiroba.extensions import db
@@ -37,16 +37,20 @@ MAX_SHAPES = 512  # far more than real clients use; a client making up shapes on
 _texts: dict[tuple, str] = {}
 
 
-def page_statement(search: PlaceSearch, limit: int, offset: int, extra) -> tuple[str, dict]:
+def page_statement(
+    search: PlaceSearch, limit: int, offset: int, extra: Callable[[], ColumnElement]
+) -> tuple[str, dict]:
     """SQL text and values of one page of ``search``: ``limit`` Features from ``offset`` as
     one JSON text, how many places the page found (up to ``limit + 1``: more follow if it
-    found one more), and ``extra`` (a column without parameters) — see ``feature_page``."""
+    found one more), and the column ``extra()`` makes (without parameters; made only when
+    the shape is first compiled) — see ``feature_page``."""
     values = page_values(search, limit + 1, offset) | {"last": offset + limit}
     key = search_shape(search)
     text = _texts.get(key)
     if text is None:
         page = page_of_places(search, limit + 1, offset, named)
-        stmt = feature_page(page, bindparam("last", offset + limit, Integer)).add_columns(extra)
+        last = bindparam("last", offset + limit, Integer)
+        stmt = feature_page(page, last).add_columns(extra())
         text = compile_once(stmt, values)
         if len(_texts) >= MAX_SHAPES:
             _texts.clear()
@@ -73,7 +77,9 @@ def compile_once(stmt: Select, values: dict) -> str:
     return text
 
 
-def run_page(search: PlaceSearch, limit: int, offset: int, extra) -> tuple:
+def run_page(
+    search: PlaceSearch, limit: int, offset: int, extra: Callable[[], ColumnElement]
+) -> tuple:
     """The row of ``page_statement``, from a prepared statement where one plan fits.
 
     A prepared page ends its (read-only) transaction with COMMIT: psycopg deallocates every

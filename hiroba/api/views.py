@@ -14,9 +14,11 @@ import hashlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import cache
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -169,14 +171,19 @@ def cacheable(response: Response, modified: datetime | None) -> Response:
 
 
 def _place_page_links(more: bool, limit: int, offset: int) -> list[dict]:
+    geojson_title, csv_title = _download_titles(str(get_locale()))
     return [
         *paging_links(more, limit, offset),
-        link(url_with(f="geojson", limit=None, offset=None), "alternate", GEOJSON,
-             str(_l("Every match as a GeoJSON file"))),
-        link(url_with(f="csv", limit=None, offset=None), "alternate", CSV,
-             str(_l("Every match as 公共施設一覧 CSV"))),
+        link(url_with(f="geojson", limit=None, offset=None), "alternate", GEOJSON, geojson_title),
+        link(url_with(f="csv", limit=None, offset=None), "alternate", CSV, csv_title),
         link(url_for("api.place_collection", _external=True), "collection", JSON),
-    ]  # fmt: skip
+    ]
+
+
+@cache
+def _download_titles(locale: str) -> tuple[str, str]:
+    """The titles of a page's download links in ``locale`` (the current one), translated once."""
+    return str(_l("Every match as a GeoJSON file")), str(_l("Every match as 公共施設一覧 CSV"))
 
 
 def _page(query: ItemsRequest) -> Response:
@@ -186,7 +193,7 @@ def _page(query: ItemsRequest) -> Response:
     last match (then it is exact and free), or counted when the page starts past the last.
     """
     limit, offset = query.limit, query.offset
-    features, found, modified = run_page(query.search, limit, offset, last_change())
+    features, found, modified = run_page(query.search, limit, offset, last_change)
     more = found > limit
     matched = None if more else offset + found
     if found == 0 and offset > 0:  # fewer matches than skipped: at most offset to count
