@@ -36,6 +36,7 @@ from hiroba.errors import NotFound
 from hiroba.extensions import csrf, db
 from hiroba.opendata.export import csv_lines
 from hiroba.places.models import Place
+from hiroba.places.planning import with_text_strategy
 from hiroba.places.queries import approved_places
 from hiroba.places.search import count_places, distance_m, search_places
 
@@ -193,7 +194,8 @@ def _page(query: ItemsRequest) -> Response:
     last match (then it is exact and free), or counted when the page starts past the last.
     """
     limit, offset = query.limit, query.offset
-    features, found, modified = run_page(query.search, limit, offset, last_change)
+    search = with_text_strategy(query.search)
+    features, found, modified = run_page(search, limit, offset, last_change)
     more = found > limit
     matched = None if more else offset + found
     if found == 0 and offset > 0:  # fewer matches than skipped: at most offset to count

@@ -58,6 +58,9 @@ class PlaceSearch:
     # Without sortby or near: a box's places nearest its centre first (an index walk however
     # many the box holds) instead of by reading (a sort of every place in the box).
     centre_first: bool = False
+    # Words found through the index of their grams (True), or tested on the places a walk of
+    # the box reads (False: see ``read_box_for_words``).
+    words_by_index: bool = True
 
 
 FEES = {"free", "paid"}
@@ -103,11 +106,11 @@ def distance_m(search: PlaceSearch, bind: Bind = anonymous) -> ColumnElement | N
     return func.ST_Distance(_public_geography(), _point(*search.near, bind))
 
 
-def _like_term(term: ColumnElement) -> ColumnElement:
+def _like_term(term: ColumnElement, by_index: bool) -> ColumnElement:
     """``search_text`` contains ``term``, folded by the same SQL function as the column.
 
-    The grams condition only lets an index find the candidates (for a term of any length, see
-    migration 0008); the LIKE decides.
+    The grams condition (``by_index``) only lets an index find the candidates (for a term of
+    any length, see migration 0008); the LIKE decides.
     """
     folded = func.hiroba_fold(term)
     escaped = func.replace(func.replace(func.replace(folded, "\\", "\\\\"), "%", "\\%"), "_", "\\_")
@@ -115,7 +118,8 @@ def _like_term(term: ColumnElement) -> ColumnElement:
     # ``||``, not concat(): concat() is only stable, so the pattern would be rebuilt for every
     # row; of immutable parts it is folded to a constant once per statement.
     pattern = literal("%", String).op("||")(escaped).op("||")(literal("%", String))
-    return and_(candidates, Place.search_text.like(pattern, escape="\\"))
+    contains = Place.search_text.like(pattern, escape="\\")
+    return and_(candidates, contains) if by_index else contains
 
 
 def _weekday_and_minute(moment: datetime) -> tuple[int, int]:
@@ -140,7 +144,7 @@ def _filters(search: PlaceSearch, bind: Bind) -> list[ColumnElement]:
         envelope = func.ST_MakeEnvelope(*_bbox(search, bind), 4326)
         where.append(func.ST_Intersects(Place.public_location, envelope))
     for i, term in enumerate(terms(search)):
-        where.append(_like_term(bind(f"q_{i}", term, String)))
+        where.append(_like_term(bind(f"q_{i}", term, String), search.words_by_index))
     for column, name, values in (
         (Place.kind, "kinds", search.kinds),
         (Place.sector, "sectors", search.sectors),
@@ -296,7 +300,7 @@ def search_shape(search: PlaceSearch) -> tuple:
               search.amenities, search.accessibility, set(search.conditions) - FEES)  # fmt: skip
     present = (search.bbox, search.capacity_min, search.open_at, search.near, search.radius_m)
     return (
-        len(terms(search)), fees, search.sortby, search.centre_first,
+        len(terms(search)), fees, search.sortby, search.centre_first, search.words_by_index,
         *(bool(values) for values in listed), *(value is not None for value in present),
     )  # fmt: skip
 
