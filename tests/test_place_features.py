@@ -16,8 +16,8 @@ from hiroba.places.values import raw_from_place
 from tests.factories import NAKAHARA, WARD_POINTS
 
 ITEM = "/api/collections/places/items/{}"
-# Stored Features, export points or periods that differ from what their functions give now, and places
-# without one.
+# Stored Features, export points or periods that differ from what their functions give now,
+# and places without one.
 STALE = """
 SELECT count(*) FROM places p LEFT JOIN place_features f ON f.place_id = p.id
 WHERE f.feature IS DISTINCT FROM hiroba_place_feature(p)
