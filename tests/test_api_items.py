@@ -231,6 +231,9 @@ BAD_PARAMETERS = {
     "offset-past-cap": ("offset=100001", "offset"),
     "offset-double-minus": ("offset=--1", "offset"),
     "f-xml": ("f=xml", "f"),
+    "open_at-letters": ("open_at=tomorrow", "open_at"),
+    "open_at-past-year-9999": ("open_at=9999-12-31T23:00:00-12:00", "open_at"),
+    "open_at-before-year-1": ("open_at=0001-01-01T00:00:00%2B14:00", "open_at"),
 }
 
 

@@ -292,11 +292,13 @@ def _open_at(raw: str | None, now: Callable[[], datetime]) -> datetime | None:
         return now()
     try:
         moment = datetime.fromisoformat(raw.strip())
-    except ValueError:
+        # In Tokyo time, as it is compared; a moment whose Tokyo day falls outside the years
+        # Python can count (9999-12-31T23:00-12:00) is as unusable as a misspelt one.
+        return (moment if moment.tzinfo else moment.replace(tzinfo=TOKYO)).astimezone(TOKYO)
+    except (ValueError, OverflowError):
         raise InvalidParameter(
             "open_at", _l("Use an ISO 8601 date and time, for example 2026-12-01T10:00:00+09:00.")
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=TOKYO)
 
 
 def _near(args: MultiDict) -> tuple[tuple[float, float] | None, float | None]:
