@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import psycopg
 from sqlalchemy import ColumnElement, Connection, Integer, Select, bindparam
 
 from hiroba.api.features import feature_page
@@ -89,7 +90,7 @@ def run_page(
     sql, values = page_statement(search, limit, offset, extra)
     connection = db.session.connection()
     prepare = plan_fits_every_value(search)
-    with _prepared(connection, prepare):
+    with _prepared(connection, prepare), _binary_results(connection):
         row = tuple(connection.exec_driver_sql(sql, values).one())
     if prepare:
         db.session.commit()
@@ -110,3 +111,23 @@ def _prepared(connection: Connection, prepare: bool) -> Iterator[None]:
         yield
     finally:
         driver.prepare_threshold = kept
+
+
+class _BinaryCursor(psycopg.Cursor):
+    """Results in PostgreSQL's binary format: the page's Features (bytea) arrive as they are,
+    not as hexadecimal text twice their size for the server to write and the driver to read."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.format = psycopg.pq.Format.BINARY
+
+
+@contextmanager
+def _binary_results(connection: Connection) -> Iterator[None]:
+    driver = connection.connection.driver_connection
+    kept = driver.cursor_factory
+    driver.cursor_factory = _BinaryCursor
+    try:
+        yield
+    finally:
+        driver.cursor_factory = kept
