@@ -90,27 +90,11 @@ def run_page(
     sql, values = page_statement(search, limit, offset, extra)
     connection = db.session.connection()
     prepare = plan_fits_every_value(search)
-    with _prepared(connection, prepare), _binary_results(connection):
+    with _driver_for_page(connection, prepare):
         row = tuple(connection.exec_driver_sql(sql, values).one())
     if prepare:
         db.session.commit()
     return row
-
-
-@contextmanager
-def _prepared(connection: Connection, prepare: bool) -> Iterator[None]:
-    """psycopg prepares a statement run when its connection's threshold allows: the app keeps
-    the threshold off (see config.py), and lifts it for this statement only."""
-    driver = connection.connection.driver_connection
-    if not prepare:
-        yield
-        return
-    kept = driver.prepare_threshold
-    driver.prepare_threshold = 0
-    try:
-        yield
-    finally:
-        driver.prepare_threshold = kept
 
 
 class _BinaryCursor(psycopg.Cursor):
@@ -123,11 +107,15 @@ class _BinaryCursor(psycopg.Cursor):
 
 
 @contextmanager
-def _binary_results(connection: Connection) -> Iterator[None]:
+def _driver_for_page(connection: Connection, prepare: bool) -> Iterator[None]:
+    """The psycopg connection set for this statement only: binary results, and prepared when
+    ``prepare`` (the app keeps psycopg's prepare threshold off, see config.py)."""
     driver = connection.connection.driver_connection
-    kept = driver.cursor_factory
+    kept = driver.prepare_threshold, driver.cursor_factory
     driver.cursor_factory = _BinaryCursor
+    if prepare:
+        driver.prepare_threshold = 0
     try:
         yield
     finally:
-        driver.cursor_factory = kept
+        driver.prepare_threshold, driver.cursor_factory = kept

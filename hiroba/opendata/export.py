@@ -123,9 +123,10 @@ class Labels:
     def __init__(self) -> None:
         with force_locale("ja"):
             self.one = {key: str(text) for key, text in LABELS.items()}
+        # Lists repeat across places: each distinct one is labelled once per export.
+        self.listed = lru_cache(maxsize=1024)(self._listed)
 
-    @lru_cache(maxsize=1024)  # noqa: B019 (one instance per export, dropped with it)
-    def listed(self, keys: str) -> str:
+    def _listed(self, keys: str) -> str:
         """``wifi,kitchen`` (a list column as ``_columns`` reads it) as labels."""
         return LIST_SEPARATOR.join(self.one[key] for key in keys.split(",")) if keys else ""
 
