@@ -39,10 +39,30 @@ def live_app(cluster):
         yield app
 
 
+def closed_before_sending(app):
+    """Wrap ``app`` so each response is read and closed before Werkzeug sends it.
+
+    Werkzeug's development server (3.1) drains the request socket before it closes the
+    response; when the browser hangs up first (a favicon fetch cut short by the next page),
+    that read raises and the response's open file is never closed. The ResourceWarning then
+    surfaces at garbage collection and fails whichever test happens to be running.
+    """
+
+    def wsgi(environ, start_response):
+        response = app(environ, start_response)
+        try:
+            return [b"".join(response)]
+        finally:
+            if hasattr(response, "close"):
+                response.close()
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(live_app):
     """Base URL of the live app, served by Werkzeug in a daemon thread."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server("127.0.0.1", 0, closed_before_sending(live_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
