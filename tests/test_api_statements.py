@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Integer, bindparam, literal_column, text
 
 from hiroba.api.features import feature_page
@@ -18,6 +19,7 @@ from tests.factories import WARD_POINTS
 
 BOX = (139.63, 35.56, 139.68, 35.59)
 OTHER_BOX = (139.70, 35.52, 139.71, 35.53)
+IDLE, INTRANS = TransactionStatus.IDLE, TransactionStatus.INTRANS
 HERE, THERE = (139.657, 35.576), (139.70, 35.53)
 MORNING = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 EVENING = datetime(2026, 12, 5, 10, 30, tzinfo=UTC)
@@ -125,8 +127,8 @@ def test_only_shapes_one_plan_fits_are_prepared(app_context):
 
 
 def test_a_prepared_page_outlives_its_request(app, client):
-    """Requests end their read-only transaction with COMMIT: a ROLLBACK would make psycopg
-    deallocate the connection's prepared statements, and every page would prepare again."""
+    """A page alone is its own transaction: a ROLLBACK at the request's end would make
+    psycopg deallocate the connection's prepared statements, and every page prepare again."""
     path = "/api/collections/places/items?bbox=139.63,35.56,139.68,35.59"
     with own_sessions():
         for _ in range(3):
@@ -136,3 +138,18 @@ def test_a_prepared_page_outlives_its_request(app, client):
                 "SELECT name FROM pg_prepared_statements WHERE statement LIKE '%%place_features%%'"
             ).all()
     assert len(names) == 1
+
+
+def test_a_page_alone_is_its_own_transaction_and_leaves_the_connection_as_it_was(app):
+    """No BEGIN before a page nothing else preceded (one round trip less each way); a page
+    after other reads runs inside their transaction; the connection keeps its settings."""
+    search = PlaceSearch(bbox=BOX, centre_first=True)
+    with own_sessions(), app.app_context():
+        driver = db.session.connection().connection.driver_connection
+        run_page(search, 10, 0, lambda: literal_column("1"))
+        assert driver.info.transaction_status == IDLE  # nothing left open
+        assert (driver.autocommit, driver.prepare_threshold) == (False, None)
+        db.session.execute(text("SELECT 1"))
+        run_page(search, 10, 0, lambda: literal_column("1"))
+        assert driver.info.transaction_status == INTRANS  # still the request's transaction
+        assert (driver.autocommit, driver.prepare_threshold) == (False, None)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import psycopg
-from sqlalchemy import ColumnElement, Connection, Integer, Select, bindparam
+from sqlalchemy import ColumnElement, Integer, Select, bindparam
 
 from hiroba.api.features import feature_page
 from hiroba.extensions import db
@@ -83,39 +83,36 @@ def run_page(
 ) -> tuple:
     """The row of ``page_statement``, from a prepared statement where one plan fits.
 
-    A prepared page ends its (read-only) transaction with COMMIT: psycopg deallocates every
-    statement prepared on a connection when a transaction rolls back, as the session's
-    closing would at the end of the request.
+    The statement runs on the session's connection through the driver itself: SQLAlchemy's
+    result machinery cost more than reading the one row. Where the connection has no
+    transaction open yet (a request that has read nothing else), the one statement is its own
+    transaction, as consistent as any (one snapshot) without a BEGIN and a COMMIT or ROLLBACK
+    round trip; psycopg also keeps its prepared statements, which a ROLLBACK deallocates.
     """
     sql, values = page_statement(search, limit, offset, extra)
-    connection = db.session.connection()
+    driver = db.session.connection().connection.driver_connection
+    # Binary results: the page's Features (bytea) arrive as they are, not as hexadecimal
+    # text twice their size for the server to write and the driver to read.
     prepare = plan_fits_every_value(search)
-    with _driver_for_page(connection, prepare):
-        row = tuple(connection.exec_driver_sql(sql, values).one())
-    if prepare:
-        db.session.commit()
-    return row
-
-
-class _BinaryCursor(psycopg.Cursor):
-    """Results in PostgreSQL's binary format: the page's Features (bytea) arrive as they are,
-    not as hexadecimal text twice their size for the server to write and the driver to read."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.format = psycopg.pq.Format.BINARY
+    with _driver_for_page(driver, prepare), driver.cursor(binary=True) as cursor:
+        cursor.execute(sql, values)
+        return cursor.fetchone()
 
 
 @contextmanager
-def _driver_for_page(connection: Connection, prepare: bool) -> Iterator[None]:
-    """The psycopg connection set for this statement only: binary results, and prepared when
-    ``prepare`` (the app keeps psycopg's prepare threshold off, see config.py)."""
-    driver = connection.connection.driver_connection
-    kept = driver.prepare_threshold, driver.cursor_factory
-    driver.cursor_factory = _BinaryCursor
+def _driver_for_page(driver: psycopg.Connection, prepare: bool) -> Iterator[None]:
+    """``driver`` set for this statement only: prepared when ``prepare`` (the app keeps
+    psycopg's prepare threshold off, see config.py), and in autocommit when no transaction
+    is open, so the statement makes its own."""
+    alone = driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    threshold = driver.prepare_threshold
     if prepare:
         driver.prepare_threshold = 0
+    if alone:
+        driver.autocommit = True
     try:
         yield
     finally:
-        driver.prepare_threshold, driver.cursor_factory = kept
+        driver.prepare_threshold = threshold
+        if alone:
+            driver.autocommit = False
