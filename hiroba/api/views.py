@@ -51,6 +51,7 @@ def _api_read() -> bool:
     filter to go."""
     return request.blueprint == "api"
 
+
 JSON = "application/json"
 HTML = "text/html"
 GEOJSON = "application/geo+json"
