@@ -37,7 +37,7 @@ from bench.common import (
     machine_facts,
     rss_mb,
 )
-from bench.load import Load, pgbench, wrk
+from bench.load import Load, merged, pgbench, wrk
 from bench.peer import create_view, items_path, tipg_server
 
 # Issue 7's targets (100,000 places, 8 connections); text searches are allowed more at 1M.
@@ -46,6 +46,9 @@ Q_P95_MS, Q_P95_MS_MILLION, CSV_MS = 80, 150, 1000
 RSS_MAX_MB, RSS_GROWTH_MB, MIN_REQUESTS = 150, 10, 10_000
 MILLION = 1_000_000
 WARM_UP_TIMEOUT_S = 30  # gunicorn's own worker timeout
+# hiroba's bbox pages and tipg's alternate in as many bursts each, so that both are measured
+# on the same machine: on a shared one, a minute can be a third slower than the one before.
+PEER_ROUNDS = 5
 # A box no sample yields, to find the bbox page's statement among those the API sent.
 SENTINEL = (139.612345, 35.561234, 139.638765, 35.572876)
 
@@ -79,10 +82,10 @@ def measure(args, database, plan: list[Scenario], raw_scripts: list[str], failur
             failures += warm_up(server.base, paths, concurrency)
         workers = child_pids(server.pid)
         before = {pid: rss_mb(pid) for pid in workers}
-        load("bbox", server.base, plan[0])
         with tipg_server(conninfo, args.workers, log) as peer:
             failures += warm_up(peer.base, tipg_paths[:8], args.workers)
-            load("tipg", peer.base, Scenario("tipg", "", tipg_paths))
+            runs = {"bbox": (server.base, plan[0].paths), "tipg": (peer.base, tipg_paths)}
+            loads.update(alternated(runs, args.duration, plan[0].connections))
         log(f"  raw SQL: {args.duration} s, {args.connections} clients")
         loads["raw"] = pgbench(conninfo, raw_scripts, args.duration, args.connections)
         for scenario in plan[1:]:
@@ -92,6 +95,20 @@ def measure(args, database, plan: list[Scenario], raw_scripts: list[str], failur
         if figures.failed:
             failures.append(f"{key}: {figures.non2xx} non-2xx, {figures.socket_errors} errors")
     return loads, before, after
+
+
+def alternated(runs: dict[str, tuple[str, list[str]]], seconds: int, connections: int):
+    """Each of ``runs`` (base URL, paths) loaded for ``seconds`` in all, in PEER_ROUNDS
+    bursts taking turns (the first to go alternates too); the bursts of each ``merged``."""
+    burst = max(1, seconds // PEER_ROUNDS)
+    log(f"  {' and '.join(runs)}: {PEER_ROUNDS} × {burst} s each, taking turns, "
+        f"{connections} connection(s)")  # fmt: skip
+    bursts: dict[str, list[Load]] = {key: [] for key in runs}
+    for turn in range(PEER_ROUNDS):
+        for key in list(runs)[:: 1 if turn % 2 == 0 else -1]:
+            base, paths = runs[key]
+            bursts[key].append(wrk(base, paths, burst, connections))
+    return {key: merged(loads) for key, loads in bursts.items()}
 
 
 def warm_up(base: str, paths: list[str], concurrency: int) -> list[str]:
@@ -199,7 +216,7 @@ def parse_args(argv):
         "--threads",
         type=int,
         default=1,
-        help="threads per gunicorn worker; > 1 uses gthread (1: sync workers)",
+        help="threads per gunicorn worker (1, as in production)",
     )
     parser.add_argument(
         "--analyze",
@@ -241,11 +258,12 @@ def main(argv: list[str] | None = None) -> int:
         drop_bench_database(args.synthetic)
 
     table = report(args, plan, loads, captured, before, after)
-    kind = f"gthread, {args.threads} threads" if args.threads > 1 else "sync"
+    threads = f"{args.threads} thread{'s' * (args.threads > 1)}"
     print("Search API (issue 7): hiroba vs tipg vs raw SQL, same database, same run")
     print(f"{machine_facts()}; {database.approved:,} published places; gunicorn --workers "
-          f"{args.workers} ({kind}); tipg under uvicorn --workers {args.workers}; "
-          f"{args.connections} connections, {args.duration} s per scenario; "
+          f"{args.workers} (gthread, {threads}); tipg under uvicorn --workers {args.workers}; "
+          f"{args.connections} connections, {args.duration} s per scenario (bbox and tipg: "
+          f"{PEER_ROUNDS} bursts each, taking turns; their percentiles the bursts' highest); "
           f"first CSV export: {csv_rows(captured, plan)} rows")  # fmt: skip
     print()
     print(table.render())

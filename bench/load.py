@@ -37,6 +37,21 @@ class Load:
         return self.non2xx + self.socket_errors
 
 
+def merged(loads: list[Load]) -> Load:
+    """Several runs as one: their requests over their time; each percentile the highest of
+    the runs' (no run has more than 5 % of its requests above its p95, so neither have all
+    of them together above the highest p95: an upper bound)."""
+    return Load(
+        requests=sum(load.requests for load in loads),
+        seconds=sum(load.seconds for load in loads),
+        p50_ms=max(load.p50_ms for load in loads),
+        p95_ms=max(load.p95_ms for load in loads),
+        p99_ms=max(load.p99_ms for load in loads),
+        non2xx=sum(load.non2xx for load in loads),
+        socket_errors=sum(load.socket_errors for load in loads),
+    )
+
+
 def require(tool: str, package: str) -> str:
     found = shutil.which(tool)
     if found is None:
