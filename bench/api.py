@@ -216,7 +216,7 @@ def parse_args(argv):
         "--threads",
         type=int,
         default=1,
-        help="threads per gunicorn worker (1, as in production)",
+        help="threads per gunicorn worker; > 1 uses gthread (1: sync workers, as in production)",
     )
     parser.add_argument(
         "--analyze",
@@ -258,10 +258,10 @@ def main(argv: list[str] | None = None) -> int:
         drop_bench_database(args.synthetic)
 
     table = report(args, plan, loads, captured, before, after)
-    threads = f"{args.threads} thread{'s' * (args.threads > 1)}"
+    kind = f"gthread, {args.threads} threads" if args.threads > 1 else "sync"
     print("Search API (issue 7): hiroba vs tipg vs raw SQL, same database, same run")
     print(f"{machine_facts()}; {database.approved:,} published places; gunicorn --workers "
-          f"{args.workers} (gthread, {threads}); tipg under uvicorn --workers {args.workers}; "
+          f"{args.workers} ({kind}); tipg under uvicorn --workers {args.workers}; "
           f"{args.connections} connections, {args.duration} s per scenario (bbox and tipg: "
           f"{PEER_ROUNDS} bursts each, taking turns; their percentiles the bursts' highest); "
           f"first CSV export: {csv_rows(captured, plan)} rows")  # fmt: skip

@@ -46,17 +46,27 @@ class Captured:
 
 
 def capture(database_url: str, paths: Iterable[str]) -> dict[str, Captured]:
-    """Request each path in-process and keep the statements it sent (SELECTs only)."""
+    """Request each path in-process and keep the statements it sent (SELECTs only).
+
+    Statements are recorded by the driver's cursors: some (a search page's) are run on the
+    driver directly, past SQLAlchemy's events.
+    """
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "HIROBA_ENV": "production",
                       "SECRET_KEY": secrets.token_hex(32)})  # fmt: skip
     captured: dict[str, Captured] = {}
     sent: list[tuple[str, object]] = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):
-        sent.append((statement, parameters))
+    class Recording(psycopg.Cursor):
+        def execute(self, query, params=None, **kwargs):
+            sent.append((query, params))
+            return super().execute(query, params, **kwargs)
+
+    def record(dbapi_connection, _record):
+        dbapi_connection.cursor_factory = Recording
 
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", record)
+        db.engine.dispose()  # every connection from here on records
+        event.listen(db.engine, "connect", record)
         client = app.test_client()
         with psycopg.connect(_libpq(db.engine)) as conn:
             render = psycopg.ClientCursor(conn).mogrify
@@ -70,7 +80,7 @@ def capture(database_url: str, paths: Iterable[str]) -> dict[str, Captured]:
                     if sql.lstrip().upper().startswith(("SELECT", "WITH"))
                 ]
                 captured[path] = Captured(path, response.status_code, body, statements)
-        event.remove(db.engine, "before_cursor_execute", record)
+        event.remove(db.engine, "connect", record)
     return captured
 
 

@@ -129,7 +129,7 @@ def gunicorn(database_url: str, workers: int = 4) -> Iterator[str]:
 
 @contextlib.contextmanager
 def gunicorn_server(database_url: str, workers: int = 4, threads: int = 1) -> Iterator[Server]:
-    """As ``gunicorn()``, yielding the master's pid too; ``threads`` per worker."""
+    """As ``gunicorn()``, yielding the master's pid too; ``threads > 1`` uses gthread workers."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -138,8 +138,9 @@ def gunicorn_server(database_url: str, workers: int = 4, threads: int = 1) -> It
         "SECRET_KEY": secrets.token_hex(32),  # one per run: nothing outlives the bench
         "DATABASE_URL": database_url,
     }
-    options = ["--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-               "--bind", f"127.0.0.1:{port}"]  # fmt: skip
+    options = ["--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
+    if threads > 1:
+        options += ["--worker-class", "gthread", "--threads", str(threads)]
     with tempfile.TemporaryFile("w+") as log:
         server = subprocess.Popen(
             [str(BIN / "gunicorn"), *options, "hiroba:create_app()"],
