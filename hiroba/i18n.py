@@ -7,11 +7,14 @@ browser's Accept-Language decides; otherwise Japanese.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from flask import current_app, has_request_context, request
 from flask_babel import get_locale, gettext
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 LANGUAGE_COOKIE = "hiroba_lang"
 LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
@@ -31,9 +34,15 @@ def select_locale() -> str:
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in supported:
         return chosen
-    return (
-        request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    )
+    accepted = request.headers.get("Accept-Language", "")
+    return _best_match(accepted, tuple(supported)) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@lru_cache(maxsize=256)
+def _best_match(accept_language: str, supported: tuple[str, ...]) -> str | None:
+    """The supported language an Accept-Language header prefers, parsed once per header
+    (browsers send a few different ones; every API request asks)."""
+    return parse_accept_header(accept_language, LanguageAccept).best_match(supported)
 
 
 def select_timezone() -> str:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from psycopg.pq import TransactionStatus
-from sqlalchemy import Integer, bindparam, literal_column, text
+from sqlalchemy import Integer, bindparam, event, literal_column, text
 
 from hiroba.api.features import feature_page
 from hiroba.api.statements import compile_once, page_statement, run_page
@@ -141,15 +141,30 @@ def test_a_prepared_page_outlives_its_request(app, client):
 
 
 def test_a_page_alone_is_its_own_transaction_and_leaves_the_connection_as_it_was(app):
-    """No BEGIN before a page nothing else preceded (one round trip less each way); a page
-    after other reads runs inside their transaction; the connection keeps its settings."""
+    """Served (sessions of their own), a page takes a pooled connection for its one statement,
+    with no BEGIN (one round trip less each way), and gives it back as it found it."""
+    returned = []
+
+    def on_checkin(dbapi_connection, _record):
+        returned.append((dbapi_connection.info.transaction_status, dbapi_connection.autocommit,
+                         dbapi_connection.prepare_threshold))  # fmt: skip
+
     search = PlaceSearch(bbox=BOX, centre_first=True)
     with own_sessions(), app.app_context():
-        driver = db.session.connection().connection.driver_connection
-        run_page(search, 10, 0, lambda: literal_column("1"))
-        assert driver.info.transaction_status == IDLE  # nothing left open
-        assert (driver.autocommit, driver.prepare_threshold) == (False, None)
-        db.session.execute(text("SELECT 1"))
-        run_page(search, 10, 0, lambda: literal_column("1"))
-        assert driver.info.transaction_status == INTRANS  # still the request's transaction
-        assert (driver.autocommit, driver.prepare_threshold) == (False, None)
+        event.listen(db.engine, "checkin", on_checkin)
+        try:
+            run_page(search, 10, 0, lambda: literal_column("1"))
+            assert returned == [(IDLE, False, None)]  # back already, nothing left open
+        finally:
+            event.remove(db.engine, "checkin", on_checkin)
+
+
+def test_a_page_in_a_transaction_runs_inside_it(app_context, make_place):
+    """A session bound to a connection (a test's transaction here) runs the page on it: the
+    page sees what the transaction wrote, and the connection keeps its settings."""
+    place = make_place()
+    driver = db.session.connection().connection.driver_connection
+    features = run_page(PlaceSearch(), 10, 0, lambda: literal_column("1"))[0]
+    assert place.id in [f["id"] for f in json.loads(b"[" + features + b"]")]
+    assert driver.info.transaction_status == INTRANS
+    assert (driver.autocommit, driver.prepare_threshold) == (False, None)

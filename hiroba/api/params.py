@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -53,14 +54,16 @@ class Param:
     examples: dict[str, Any] = field(default_factory=dict)
 
 
-def _keys(enum) -> list[str]:
-    return [m.value for m in enum]
+@cache
+def _keys(enum) -> tuple[str, ...]:
+    """The values of ``enum`` (made once: every search request checks its lists against them)."""
+    return tuple(m.value for m in enum)
 
 
-def _list_schema(values: list[str] | None = None, pattern: str | None = None) -> dict[str, Any]:
+def _list_schema(values: tuple[str, ...] = (), pattern: str | None = None) -> dict[str, Any]:
     item: dict[str, Any] = {"type": "string"}
     if values:
-        item["enum"] = values
+        item["enum"] = list(values)
     if pattern:
         item["pattern"] = pattern
     return {"type": "array", "items": item, "maxItems": MAX_LIST_ITEMS}
@@ -189,7 +192,7 @@ def reject_unknown(args: MultiDict, allowed: Iterable[str]) -> None:
                 name[:60],
                 _l("Unknown parameter. Allowed: %(names)s", names=", ".join(sorted(allowed))),
             )
-    for name in allowed:
+    for name in args:
         if len(args.getlist(name)) > 1:
             raise InvalidParameter(name, _l("Give this parameter once."))
 
@@ -245,7 +248,7 @@ def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
     return (min_lon, min_lat, max_lon, max_lat)
 
 
-def _vocabulary_list(name: str, raw: str | None, allowed: list[str]) -> tuple[str, ...]:
+def _vocabulary_list(name: str, raw: str | None, allowed: tuple[str, ...]) -> tuple[str, ...]:
     if raw is None:
         return ()
     values = [v.strip() for v in raw.split(",") if v.strip()]

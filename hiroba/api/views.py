@@ -59,19 +59,19 @@ CSV = "text/csv"
 MEDIA_TYPES = {"json": GEOJSON, "geojson": GEOJSON, "csv": CSV}
 STREAM_BATCH = 500
 QUERY_SAFE = "!$'()*,/:;?@"  # werkzeug's, after the WHATWG URL standard
+CORS_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS"),
+    ("Access-Control-Allow-Headers", "Accept, Accept-Language, If-None-Match, If-Modified-Since"),
+    ("Access-Control-Expose-Headers", "ETag, Last-Modified, Content-Disposition"),
+    ("Access-Control-Max-Age", "86400"),
+)
 
 
 @bp.after_request
 def read_only_cors(response: Response) -> Response:
     """Any site may read the API from a browser (GET only; there is nothing else)."""
-    headers = response.headers
-    headers["Access-Control-Allow-Origin"] = "*"
-    headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-    headers["Access-Control-Allow-Headers"] = (
-        "Accept, Accept-Language, If-None-Match, If-Modified-Since"
-    )
-    headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Content-Disposition"
-    headers["Access-Control-Max-Age"] = "86400"
+    response.headers.extend(CORS_HEADERS)
     # The format follows Accept and every text the language: shared caches must keep them apart.
     response.vary.update(("Accept", "Accept-Language"))
     return response
@@ -133,14 +133,15 @@ def feature_page(
     if matched is not None:
         head["numberMatched"] = matched
     head.update(numberReturned=returned, links=links)
+    head_json = _json_head(head)
     # The features arrive as UTF-8 JSON from PostgreSQL: spliced in as bytes, never decoded,
     # re-parsed or re-encoded (a page of 100 is 100-odd kB of mostly Japanese text).
     features = b',"features":[' + features + b"]}"
     # Same features, same links: the same ETag whatever second it is (weak: timeStamp differs).
-    etag = hashlib.sha1(_json_head(head), usedforsecurity=False)
+    etag = hashlib.sha1(head_json, usedforsecurity=False)
     etag.update(features)
-    head["timeStamp"] = datetime.now(UTC).isoformat(timespec="seconds")
-    response = Response(_json_head(head) + features, mimetype=GEOJSON)
+    stamp = f', "timeStamp": "{datetime.now(UTC).isoformat(timespec="seconds")}"'.encode()
+    response = Response(head_json + stamp + features, mimetype=GEOJSON)
     response.set_etag(etag.hexdigest(), weak=True)
     return response
 
