@@ -49,6 +49,9 @@ WARM_UP_TIMEOUT_S = 30  # gunicorn's own worker timeout
 # hiroba's bbox pages and tipg's alternate in as many bursts each, so that both are measured
 # on the same machine: on a shared one, a minute can be a third slower than the one before.
 PEER_ROUNDS = 5
+# Between bursts: a server still answers requests wrk gave up on when it stopped (tipg's
+# slowest take over half a second); the next burst must not meet them.
+BURST_GAP_S = 1.5
 # A box no sample yields, to find the bbox page's statement among those the API sent.
 SENTINEL = (139.612345, 35.561234, 139.638765, 35.572876)
 
@@ -107,7 +110,10 @@ def alternated(runs: dict[str, tuple[str, list[str]]], seconds: int, connections
     for turn in range(PEER_ROUNDS):
         for key in list(runs)[:: 1 if turn % 2 == 0 else -1]:
             base, paths = runs[key]
-            bursts[key].append(wrk(base, paths, burst, connections))
+            time.sleep(BURST_GAP_S)
+            done = wrk(base, paths, burst, connections)
+            log(f"    {key}: {done.per_second:,.0f} req/s, p95 {done.p95_ms:.1f} ms")
+            bursts[key].append(done)
     return {key: merged(loads) for key, loads in bursts.items()}
 
 

@@ -61,12 +61,15 @@ def capture(database_url: str, paths: Iterable[str]) -> dict[str, Captured]:
             sent.append((query, params))
             return super().execute(query, params, **kwargs)
 
-    def record(dbapi_connection, _record):
+    def record(dbapi_connection, _record, _proxy):  # on checkout from the pool
         dbapi_connection.cursor_factory = Recording
 
+    def stop(dbapi_connection, _record):  # on checkin
+        dbapi_connection.cursor_factory = psycopg.Cursor
+
     with app.app_context():
-        db.engine.dispose()  # every connection from here on records
-        event.listen(db.engine, "connect", record)
+        event.listen(db.engine, "checkout", record)
+        event.listen(db.engine, "checkin", stop)
         client = app.test_client()
         with psycopg.connect(_libpq(db.engine)) as conn:
             render = psycopg.ClientCursor(conn).mogrify
@@ -80,7 +83,8 @@ def capture(database_url: str, paths: Iterable[str]) -> dict[str, Captured]:
                     if sql.lstrip().upper().startswith(("SELECT", "WITH"))
                 ]
                 captured[path] = Captured(path, response.status_code, body, statements)
-        event.remove(db.engine, "connect", record)
+        event.remove(db.engine, "checkout", record)
+        event.remove(db.engine, "checkin", stop)
     return captured
 
 

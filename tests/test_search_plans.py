@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
+import psycopg
 import pytest
 from sqlalchemy import event, text
 
@@ -79,20 +80,31 @@ def api(seeded_app):
 
 
 def sent_statements(app, client, path: str) -> list[tuple[str, object]]:
-    """The SELECTs a request sends, with their parameters."""
+    """The SELECTs a request sends, with their parameters, recorded by the driver's cursors
+    (a search page runs on the driver directly, past SQLAlchemy's events)."""
     sent = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
-            sent.append((statement, parameters))
+    class Recording(psycopg.Cursor):
+        def execute(self, query, params=None, **kwargs):
+            if query.lstrip().upper().startswith(("SELECT", "WITH")):
+                sent.append((query, params))
+            return super().execute(query, params, **kwargs)
+
+    def record(dbapi_connection, _record, _proxy):  # on checkout from the pool
+        dbapi_connection.cursor_factory = Recording
+
+    def stop(dbapi_connection, _record):  # on checkin
+        dbapi_connection.cursor_factory = psycopg.Cursor
 
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", record)
+        event.listen(db.engine, "checkout", record)
+        event.listen(db.engine, "checkin", stop)
         try:
             response = client.get(path)
             response.get_data()  # an export runs its query while streaming
         finally:
-            event.remove(db.engine, "before_cursor_execute", record)
+            event.remove(db.engine, "checkout", record)
+            event.remove(db.engine, "checkin", stop)
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     return sent
 

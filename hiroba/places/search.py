@@ -17,6 +17,7 @@ from sqlalchemy import (
     ARRAY,
     BindParameter,
     ColumnElement,
+    CompoundSelect,
     Float,
     Integer,
     Select,
@@ -28,7 +29,10 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    not_,
+    or_,
     select,
+    union_all,
 )
 
 from hiroba.places.models import OpeningPeriod, Place
@@ -259,28 +263,55 @@ def search_places(search: PlaceSearch, bind: Bind = anonymous) -> Select:
 
 def page_of_places(
     search: PlaceSearch, limit: int, offset: int = 0, bind: Bind = anonymous
-) -> Select:
+) -> Select | CompoundSelect:
     """Ids and positions (counted from the first match) of the ``limit`` places matching
     ``search`` after the first ``offset``, in the search's order; with ``near``, their
     distances too (``distance``, metres).
 
     A nearest-first order reads no farther than it must: an index walk (nearest first, or
-    nearly) finds ``offset + limit`` places, and the farthest of them bounds the exact sort
-    (by distance, then id: places may share a point). Whatever the walk finds, no place of the
-    page lies beyond that bound, so the page is the same as without it, at a cost that grows
-    with the page instead of with the matches.
+    nearly) finds ``offset + limit`` places. Where that settles the page — the walk found
+    fewer (so it holds every match), or, on the plane, the farthest it found is alone at its
+    distance (so every place before it is nearer than any it left) — the page is numbered
+    from the walk. Otherwise the farthest place walked bounds an exact sort (by distance,
+    then id: places may share a point) of the matches again. Either way the page is the same
+    as without the walk, at a cost that grows with the page instead of with the matches.
     """
     stmt = search_places(search, bind)
     nearest = _nearest(search, bind)
-    if nearest is not None:
-        walked = (
-            stmt.with_only_columns(nearest.exact.label("distance"))
-            .order_by(None)
-            .order_by(nearest.indexed)
-            .limit(bind("walk", offset + limit, Integer))
-            .subquery("walked")
-        )
-        stmt = stmt.where(nearest.within(select(func.max(walked.c.distance)).scalar_subquery()))
+    if nearest is None:
+        return _numbered(search, stmt, bind, limit, offset)
+    walked = (
+        stmt.with_only_columns(Place.id, nearest.exact.label("distance"))
+        .order_by(None)
+        .order_by(nearest.indexed)
+        .limit(bind("walk", offset + limit, Integer))
+        .cte("walked")
+    )
+    farthest = select(func.max(walked.c.distance)).scalar_subquery()
+    if len(search.sortby) > 1:  # ties in distance ordered by more keys than the walk has
+        return _numbered(search, stmt.where(nearest.within(farthest)), bind, limit, offset)
+    settled = func.count() < bind("walk", offset + limit, Integer)
+    if nearest.exact is nearest.indexed:  # the walk's order is the exact one
+        settled = or_(settled, func.count().filter(walked.c.distance == farthest) == 1)
+    settled = select(settled).select_from(walked).scalar_subquery()
+    order = (walked.c.distance, walked.c.id)
+    position = func.row_number().over(order_by=order).label("position")
+    columns = [walked.c.id, position]
+    if search.near is not None:
+        columns.append(walked.c.distance)
+    from_walk = (
+        select(*columns)
+        .where(settled)
+        .order_by(*order)
+        .limit(bind("limit", limit, Integer))
+        .offset(bind("offset", offset, Integer))
+    )
+    sorted_again = stmt.where(not_(settled), nearest.within(farthest))
+    return union_all(from_walk, _numbered(search, sorted_again, bind, limit, offset))
+
+
+def _numbered(search: PlaceSearch, stmt: Select, bind: Bind, limit: int, offset: int) -> Select:
+    """``stmt``'s places from ``offset`` on: ids, positions and (with ``near``) distances."""
     position = func.row_number().over(order_by=_order(search, bind)).label("position")
     columns = [Place.id, position]
     if search.near is not None:
