@@ -31,11 +31,13 @@ from bench.common import (
     Table,
     bench_database,
     child_pids,
+    cpu_ticks,
     drop_bench_database,
     fetch,
     gunicorn_server,
     machine_facts,
     rss_mb,
+    stolen_share,
 )
 from bench.load import Load, merged, pgbench, wrk
 from bench.peer import create_view, items_path, tipg_server
@@ -259,7 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     create_view(database.conninfo)
 
     log(f"measuring with {database.approved:,} published places")
+    ticks = cpu_ticks()
     loads, before, after = measure(args, database, plan, raw_scripts, failures)
+    stolen = stolen_share(ticks, cpu_ticks())
     if args.drop:
         drop_bench_database(args.synthetic)
 
@@ -270,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.workers} ({kind}); tipg under uvicorn --workers {args.workers}; "
           f"{args.connections} connections, {args.duration} s per scenario (bbox and tipg: "
           f"{PEER_ROUNDS} bursts each, taking turns; their percentiles the bursts' highest); "
-          f"first CSV export: {csv_rows(captured, plan)} rows")  # fmt: skip
+          f"first CSV export: {csv_rows(captured, plan)} rows; CPU time stolen by the host "
+          f"while measuring: {stolen:.0%}")  # fmt: skip
     print()
     print(table.render())
     print()

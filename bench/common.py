@@ -230,6 +230,19 @@ def machine_facts() -> str:
     )
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """Ticks of all CPUs so far: (stolen by the hypervisor, in all), from /proc/stat."""
+    with open("/proc/stat") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    return fields[7], sum(fields[:8])  # user … steal; guest time is counted in user already
+
+
+def stolen_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """The share of CPU time the hypervisor gave other guests between two ``cpu_ticks()``."""
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total else 0.0
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
