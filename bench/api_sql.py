@@ -8,13 +8,13 @@ follow the code being measured.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import psycopg
-from sqlalchemy import event
 
 from hiroba import create_app
 from hiroba.extensions import db
@@ -46,30 +46,12 @@ class Captured:
 
 
 def capture(database_url: str, paths: Iterable[str]) -> dict[str, Captured]:
-    """Request each path in-process and keep the statements it sent (SELECTs only).
-
-    Statements are recorded by the driver's cursors: some (a search page's) are run on the
-    driver directly, past SQLAlchemy's events.
-    """
+    """Request each path in-process and keep the statements it sent (SELECTs only)."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "HIROBA_ENV": "production",
                       "SECRET_KEY": secrets.token_hex(32)})  # fmt: skip
     captured: dict[str, Captured] = {}
     sent: list[tuple[str, object]] = []
-
-    class Recording(psycopg.Cursor):
-        def execute(self, query, params=None, **kwargs):
-            sent.append((query, params))
-            return super().execute(query, params, **kwargs)
-
-    def record(dbapi_connection, _record, _proxy):  # on checkout from the pool
-        dbapi_connection.cursor_factory = Recording
-
-    def stop(dbapi_connection, _record):  # on checkin
-        dbapi_connection.cursor_factory = psycopg.Cursor
-
-    with app.app_context():
-        event.listen(db.engine, "checkout", record)
-        event.listen(db.engine, "checkin", stop)
+    with app.app_context(), recorded_by_driver(sent):
         client = app.test_client()
         with psycopg.connect(_libpq(db.engine)) as conn:
             render = psycopg.ClientCursor(conn).mogrify
@@ -83,9 +65,32 @@ def capture(database_url: str, paths: Iterable[str]) -> dict[str, Captured]:
                     if sql.lstrip().upper().startswith(("SELECT", "WITH"))
                 ]
                 captured[path] = Captured(path, response.status_code, body, statements)
-        event.remove(db.engine, "checkout", record)
-        event.remove(db.engine, "checkin", stop)
     return captured
+
+
+@contextlib.contextmanager
+def recorded_by_driver(sent: list[tuple[str, object]]) -> Iterator[None]:
+    """Every statement psycopg's cursors execute meanwhile (text, parameters) goes to ``sent``:
+    a search page runs on the driver directly, past SQLAlchemy's events, an export on a
+    server-side cursor."""
+    cursors = (psycopg.Cursor, psycopg.ServerCursor)
+    originals = {cursor: cursor.execute for cursor in cursors}
+
+    def recording(cursor):
+        def execute(self, query, params=None, **kwargs):
+            if isinstance(query, str):
+                sent.append((query, params))
+            return originals[cursor](self, query, params, **kwargs)
+
+        return execute
+
+    for cursor in cursors:
+        cursor.execute = recording(cursor)
+    try:
+        yield
+    finally:
+        for cursor, execute in originals.items():
+            cursor.execute = execute
 
 
 def _libpq(engine) -> str:

@@ -51,8 +51,8 @@ def test_either_way_the_page_is_the_same(client, halls, monkeypatch):
 
 def test_no_statistics_means_the_index(app, monkeypatch):
     """A table never analysed has no spatial statistics: PostGIS refuses to estimate."""
-    unanalysed = planning.IN_BOX.text.replace("'places'", "'no_stats'")
-    monkeypatch.setattr(planning, "IN_BOX", text(unanalysed.replace("public_location", "g")))
+    unanalysed = planning.IN_BOX.replace("'places'", "'no_stats'")
+    monkeypatch.setattr(planning, "IN_BOX", unanalysed.replace("public_location", "g"))
     with app.app_context():
         db.session.execute(text("CREATE TEMP TABLE no_stats (g geometry(Point, 4326))"))
         assert planning._estimated_in_box(BOX) is None

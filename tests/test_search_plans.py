@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import psycopg
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from hiroba.extensions import db
 from tests.concurrency import own_sessions
@@ -80,31 +80,30 @@ def api(seeded_app):
 
 
 def sent_statements(app, client, path: str) -> list[tuple[str, object]]:
-    """The SELECTs a request sends, with their parameters, recorded by the driver's cursors
-    (a search page runs on the driver directly, past SQLAlchemy's events)."""
+    """The SELECTs a request sends, with their parameters, as the driver's cursors execute
+    them (a search page runs on the driver directly, past SQLAlchemy's events; an export on
+    a server-side cursor)."""
     sent = []
+    cursors = (psycopg.Cursor, psycopg.ServerCursor)
+    originals = {cursor: cursor.execute for cursor in cursors}
 
-    class Recording(psycopg.Cursor):
+    def recording(cursor):
         def execute(self, query, params=None, **kwargs):
-            if query.lstrip().upper().startswith(("SELECT", "WITH")):
+            if isinstance(query, str) and query.lstrip().upper().startswith(("SELECT", "WITH")):
                 sent.append((query, params))
-            return super().execute(query, params, **kwargs)
+            return originals[cursor](self, query, params, **kwargs)
 
-    def record(dbapi_connection, _record, _proxy):  # on checkout from the pool
-        dbapi_connection.cursor_factory = Recording
+        return execute
 
-    def stop(dbapi_connection, _record):  # on checkin
-        dbapi_connection.cursor_factory = psycopg.Cursor
-
-    with app.app_context():
-        event.listen(db.engine, "checkout", record)
-        event.listen(db.engine, "checkin", stop)
-        try:
+    for cursor in cursors:
+        cursor.execute = recording(cursor)
+    try:
+        with app.app_context():
             response = client.get(path)
             response.get_data()  # an export runs its query while streaming
-        finally:
-            event.remove(db.engine, "checkout", record)
-            event.remove(db.engine, "checkin", stop)
+    finally:
+        for cursor, execute in originals.items():
+            cursor.execute = execute
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     return sent
 

@@ -18,7 +18,7 @@ prepared statement's generic plan still matches the indexes on published places 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import psycopg
 from sqlalchemy import ColumnElement, Connection, Integer, Select, bindparam
@@ -90,12 +90,23 @@ def run_page(
     deallocates.
     """
     sql, values = page_statement(search, limit, offset, extra)
-    prepare = plan_fits_every_value(search)
     # Binary results: the page's Features (bytea) arrive as they are, not as hexadecimal
     # text twice their size for the server to write and the driver to read.
-    with _driver() as driver, _driver_for_page(driver, prepare), driver.cursor(binary=True) as cur:
-        cur.execute(sql, values)
-        return cur.fetchone()
+    return run_alone(sql, values, prepare=plan_fits_every_value(search), binary=True)
+
+
+def run_alone(sql: str, values: dict, prepare: bool = False, binary: bool = False) -> tuple | None:
+    """The first row of one read-only statement (driver placeholders), run on the driver.
+
+    Alone on its connection (see ``_driver``), the statement is its own transaction; inside
+    a transaction it runs in a savepoint, so that an error leaves that transaction usable.
+    """
+    with _driver() as driver, _driver_for_page(driver, prepare):
+        in_transaction = driver.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        savepoint = driver.transaction() if in_transaction else nullcontext()
+        with savepoint, driver.cursor(binary=binary) as cursor:
+            cursor.execute(sql, values)
+            return cursor.fetchone()
 
 
 @contextmanager

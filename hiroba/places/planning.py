@@ -13,18 +13,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+import psycopg
 
-from hiroba.extensions import db
+from hiroba.api.statements import run_alone
 from hiroba.places.search import PlaceSearch
 
 BOX_WALK_LIMIT = 50_000  # places of a box the words may be tested on, at most
-IN_BOX = text("""
+IN_BOX = """
 SELECT _postgis_selectivity('places'::regclass, 'public_location',
-                            ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)) * reltuples
+                            ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)) * reltuples
 FROM pg_class WHERE oid = 'places'::regclass
-""")
+"""
 
 
 def with_text_strategy(search: PlaceSearch) -> PlaceSearch:
@@ -41,7 +40,7 @@ def with_text_strategy(search: PlaceSearch) -> PlaceSearch:
 def _estimated_in_box(bbox: tuple[float, float, float, float]) -> float | None:
     """The planner's estimate of the places in ``bbox`` (None before any statistics)."""
     try:
-        with db.session.begin_nested():
-            return db.session.scalar(IN_BOX, dict(zip(("x0", "y0", "x1", "y1"), bbox, strict=True)))
-    except DBAPIError:  # "stats ... do not exist": a table never analysed
+        found = run_alone(IN_BOX, dict(zip(("x0", "y0", "x1", "y1"), bbox, strict=True)))
+    except psycopg.Error:  # "stats ... do not exist": a table never analysed
         return None
+    return found[0]
