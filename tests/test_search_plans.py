@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-import psycopg
 import pytest
 from sqlalchemy import text
 
+from bench.api_sql import recorded_by_driver
 from hiroba.extensions import db
 from tests.concurrency import own_sessions
 from tests.seeded_search import ITEMS, KOSUGI, seeded_database
@@ -80,32 +80,16 @@ def api(seeded_app):
 
 
 def sent_statements(app, client, path: str) -> list[tuple[str, object]]:
-    """The SELECTs a request sends, with their parameters, as the driver's cursors execute
-    them (a search page runs on the driver directly, past SQLAlchemy's events; an export on
-    a server-side cursor)."""
+    """The SELECTs a request sends, with their parameters, as the driver's cursors run them
+    (the bench's recorder: a page runs past SQLAlchemy's events, an export on a server-side
+    cursor)."""
     sent = []
-    cursors = (psycopg.Cursor, psycopg.ServerCursor)
-    originals = {cursor: cursor.execute for cursor in cursors}
-
-    def recording(cursor):
-        def execute(self, query, params=None, **kwargs):
-            if isinstance(query, str) and query.lstrip().upper().startswith(("SELECT", "WITH")):
-                sent.append((query, params))
-            return originals[cursor](self, query, params, **kwargs)
-
-        return execute
-
-    for cursor in cursors:
-        cursor.execute = recording(cursor)
-    try:
-        with app.app_context():
-            response = client.get(path)
-            response.get_data()  # an export runs its query while streaming
-    finally:
-        for cursor, execute in originals.items():
-            cursor.execute = execute
+    with app.app_context(), recorded_by_driver(sent):
+        response = client.get(path)
+        response.get_data()  # an export runs its query while streaming
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
-    return sent
+    return [(sql, params) for sql, params in sent
+            if sql.lstrip().upper().startswith(("SELECT", "WITH"))]  # fmt: skip
 
 
 def nodes(plan: dict):
