@@ -13,7 +13,8 @@ from sqlalchemy import Integer, bindparam, event, literal_column, text
 from hiroba.api.features import feature_page
 from hiroba.api.statements import compile_once, page_statement, run_page
 from hiroba.extensions import db
-from hiroba.places.search import PlaceSearch, named, page_of_places, page_values, search_shape
+from hiroba.places.paging import page_of_places, page_values, search_shape
+from hiroba.places.search import PlaceSearch, named
 from tests.concurrency import own_sessions
 from tests.factories import WARD_POINTS
 

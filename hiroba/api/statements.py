@@ -25,14 +25,8 @@ from sqlalchemy import ColumnElement, Connection, Integer, Select, bindparam
 
 from hiroba.api.features import feature_page
 from hiroba.extensions import db
-from hiroba.places.search import (
-    PlaceSearch,
-    named,
-    page_of_places,
-    page_values,
-    plan_fits_every_value,
-    search_shape,
-)
+from hiroba.places.paging import page_of_places, page_values, plan_fits_every_value, search_shape
+from hiroba.places.search import PlaceSearch, named
 
 MAX_SHAPES = 512  # far more than real clients use; a client making up shapes only refills it
 _texts: dict[tuple, str] = {}
